@@ -1,0 +1,17 @@
+"""Navigation by role, computed once per request for base.html."""
+
+from .choices import Role
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    items = []
+    if user.can_read_registry:
+        items.append(("households:list", "农户档案"))
+    if user.can_edit_registry:
+        items.append(("households:create", "录入调查表"))
+    if user.can_manage_users:
+        items.append(("households:users", "用户管理"))
+    return {"nav_items": items, "role_label": Role(user.role).label if user.role else ""}

@@ -1,0 +1,18 @@
+from django.urls import path
+
+from .views import changes, detail, listing, survey, users
+
+app_name = "households"
+
+urlpatterns = [
+    path("households/", listing.household_list, name="list"),
+    path("households/new/", survey.survey_create, name="create"),
+    path("households/<str:number>/", detail.household_detail, name="detail"),
+    path("households/<str:number>/survey/", survey.survey_edit, name="survey"),
+    path("households/<str:number>/members/add/", changes.member_add, name="member_add"),
+    path("households/<str:number>/members/<int:member_id>/reduce/", changes.member_reduce, name="member_reduce"),
+    path("households/<str:number>/members/<int:member_id>/transfer/", changes.member_transfer, name="member_transfer"),
+    path("users/", users.user_list, name="users"),
+    path("users/new/", users.user_create, name="user_create"),
+    path("users/<int:user_id>/", users.user_edit, name="user_edit"),
+]

@@ -1,0 +1,7 @@
+"""(being written: placeholder until the view lands)"""
+
+from django.http import Http404
+
+
+def household_detail(request, *args, **kwargs):
+    raise Http404

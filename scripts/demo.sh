@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# One command for a new user: virtual environment, packages, database (SQLite file), demo county,
+# then the app at http://127.0.0.1:8000 . Re-running keeps the existing demo data.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ ! -x .venv/bin/python ]; then
+  python3 -m venv .venv
+fi
+.venv/bin/pip install -q --disable-pip-version-check -r requirements.txt
+export DEBUG="${DEBUG:-true}"
+.venv/bin/python manage.py migrate --noinput
+if ! .venv/bin/python manage.py shell -c "from households.models import User; import sys; sys.exit(0 if User.objects.filter(username='county').exists() else 1)"; then
+  .venv/bin/python manage.py seed_demo
+fi
+echo "扶贫对象动态管理系统: http://127.0.0.1:8000/  (演示账号见 README，密码 demo-pass-2024)"
+exec .venv/bin/python manage.py runserver 127.0.0.1:8000
