@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import changes, detail, listing, survey, users
+from .views import changes, detail, facts, listing, survey, users
 
 app_name = "households"
 
@@ -12,6 +12,7 @@ urlpatterns = [
     path("households/<str:number>/members/add/", changes.member_add, name="member_add"),
     path("households/<str:number>/members/<int:member_id>/reduce/", changes.member_reduce, name="member_reduce"),
     path("households/<str:number>/members/<int:member_id>/transfer/", changes.member_transfer, name="member_transfer"),
+    path("households/<str:number>/facts/add/", facts.fact_add, name="fact_add"),
     path("users/", users.user_list, name="users"),
     path("users/new/", users.user_create, name="user_create"),
     path("users/<int:user_id>/", users.user_edit, name="user_edit"),

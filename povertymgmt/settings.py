@@ -159,3 +159,7 @@ SILENCED_SYSTEM_CHECKS = [
     # address-based lockout would lock out everyone there after one clerk's typing mistakes.
     "axes.W006",
 ]
+
+# Serve static files straight from the app's static folders when collectstatic has not run
+# (the one-command demo); production runs collectstatic and serves the hashed copies.
+WHITENOISE_USE_FINDERS = True

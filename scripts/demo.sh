@@ -7,7 +7,6 @@ if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
 .venv/bin/pip install -q --disable-pip-version-check -r requirements.txt
-export DEBUG="${DEBUG:-true}"
 .venv/bin/python manage.py migrate --noinput
 if ! .venv/bin/python manage.py shell -c "from households.models import User; import sys; sys.exit(0 if User.objects.filter(username='county').exists() else 1)"; then
   .venv/bin/python manage.py seed_demo
