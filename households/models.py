@@ -226,7 +226,7 @@ class Household(models.Model):
 
     def save(self, *args, **kwargs):
         self.copy_area_codes()
-        if self.registered_on and not self.registration_year:
+        if self.registered_on:
             self.registration_year = self.registered_on.year
         super().save(*args, **kwargs)
 
