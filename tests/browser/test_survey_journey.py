@@ -28,9 +28,14 @@ def fill_member(row, name: str, id_number: str, relation: str) -> None:
     row.locator("select[name$='-relation']").select_option(label=relation)
 
 
-def test_clerk_enters_a_household_with_live_per_capita_income(page, live_server, township_a_user, areas):
-    login(page, live_server, township_a_user)
-    page.goto(f"{live_server.url}/households/new/")
+def test_clerk_logs_in_enters_a_household_and_finds_it_in_the_list(page, live_server, township_a_user, areas):
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", "township1")
+    page.fill("#id_password", f.PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r"/households/$"))
+    page.click("text=录入调查表")
+    page.wait_for_url(re.compile(r"/households/new/$"))
 
     page.select_option("#id_area", label="铜都街道 / 箐口村 / 箐口一组")
     page.fill("#id_number", "HH-WEB-0001")
@@ -72,6 +77,16 @@ def test_clerk_enters_a_household_with_live_per_capita_income(page, live_server,
     household = Household.objects.get(number="HH-WEB-0001")
     assert set(household.members.values_list("name", flat=True)) == {"张户主", "李配偶"}
     assert household.area.code == f.GROUP_A1
+
+    # The clerk finds the new household in the list by the head's name.
+    page.goto(f"{live_server.url}/households/")
+    page.fill("input[name=q]", "张户主")
+    page.press("input[name=q]", "Enter")
+    page.wait_for_url(re.compile(r"q="))
+    row = page.locator("table tbody tr", has_text="HH-WEB-0001")
+    assert row.count() == 1
+    assert "张户主" in row.text_content()
+    assert re.search(r"530113\*{8}\d{3}[\dX]", row.text_content())  # the list masks ID numbers
 
 
 def test_errors_are_listed_at_the_top_and_typed_rows_survive(page, live_server, township_a_user, areas):
