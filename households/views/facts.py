@@ -5,8 +5,8 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 
 from ..access import get_household_for_user
-from ..forms.facts import FactForm
 from ..facts import record_fact
+from ..forms.facts import FactForm
 
 
 @login_required
