@@ -13,7 +13,7 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--lang=zh-CN"]
 
 
 def main() -> None:
@@ -24,7 +24,9 @@ def main() -> None:
     options = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=ARGS, env={"LANG": "zh_CN.UTF-8", "LANGUAGE": "zh_CN"}
+        )
         page = browser.new_page(locale="zh-CN", viewport={"width": 1440, "height": 900})
         page.goto(f"{options.base}/accounts/login/")
         page.screenshot(path=OUT / "login.png")
@@ -37,9 +39,13 @@ def main() -> None:
         number = first.text_content().strip()
         page.goto(f"{options.base}/households/{number}/")
         page.screenshot(path=OUT / "household-detail.png", full_page=True)
+        # A full-page capture would paint the sticky save bar over the middle of the form.
+        unstick = ".survey-actions { position: static !important; }"
         page.goto(f"{options.base}/households/{number}/survey/")
+        page.add_style_tag(content=unstick)
         page.screenshot(path=OUT / "survey-form.png", full_page=True)
         page.goto(f"{options.base}/households/new/")
+        page.add_style_tag(content=unstick)
         page.screenshot(path=OUT / "survey-form-new.png", full_page=True)
         browser.close()
     print(f"screenshots written to {OUT}")
