@@ -1,5 +1,6 @@
 from django.urls import path
 
+from . import urls_exports, urls_imports
 from .views import changes, detail, facts, listing, survey, users
 
 app_name = "households"
@@ -17,3 +18,6 @@ urlpatterns = [
     path("users/new/", users.user_create, name="user_create"),
     path("users/<int:user_id>/", users.user_edit, name="user_edit"),
 ]
+
+# Each feature keeps its own routes under the same "households" namespace.
+urlpatterns += urls_imports.urlpatterns + urls_exports.urlpatterns

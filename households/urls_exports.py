@@ -1,0 +1,3 @@
+"""URLs of the Excel downloads (roster, comparison sheets) in the browser."""
+
+urlpatterns: list = []

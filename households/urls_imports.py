@@ -1,0 +1,3 @@
+"""URLs of the browser imports (upload → preview → confirm → done) and background jobs."""
+
+urlpatterns: list = []
