@@ -10,9 +10,10 @@ def navigation(request):
     items = []
     if user.can_read_registry:
         items.append(("households:list", "农户档案"))
-        items.append(("assessment:candidates", "评估结果"))
     if user.can_edit_registry:
         items.append(("households:create", "录入调查表"))
+    if user.can_read_registry:
+        items.append(("assessment:candidates", "评估结果"))
     if user.is_active and user.role in {Role.COUNTY, Role.LEADER, Role.ASSESSOR}:
         items += [("assessment:runs", "评估批次"), ("assessment:policies", "政策参数")]
     if user.can_manage_users:
