@@ -1,6 +1,7 @@
 """Navigation by role, computed once per request for base.html."""
 
 from .choices import Role
+from .jobs import can_import
 
 
 def navigation(request):
@@ -12,6 +13,8 @@ def navigation(request):
         items.append(("households:list", "农户档案"))
     if user.can_edit_registry:
         items.append(("households:create", "录入调查表"))
+    if can_import(user):
+        items.append(("households:imports", "数据导入"))
     if user.can_read_registry:
         items.append(("assessment:candidates", "评估结果"))
     if user.is_active and user.role in {Role.COUNTY, Role.LEADER, Role.ASSESSOR}:

@@ -532,3 +532,112 @@ class AccessLog(models.Model):
 
     def __str__(self):
         return f"{self.user} {self.get_action_display()} {self.target}"
+
+
+class JobQuerySet(models.QuerySet):
+    def visible_to(self, user) -> JobQuerySet:
+        """Jobs started inside the user's scope: a township sees its own township's, the county all of its."""
+        if not getattr(user, "is_authenticated", False) or not user.area_id:
+            return self.none()
+        return self.filter(scope_code__startswith=user.area.code)
+
+
+class Job(models.Model):
+    """A long piece of work run in the background (or in the request when small): an import, an export….
+
+    The row is what the job page polls and what the import history lists. Status changes go through
+    ``move_to`` and the table ``TRANSITIONS``; the worker writes progress in its own short transactions
+    (households/jobs.py).
+    """
+
+    class Kind(models.TextChoices):
+        IMPORT_ROSTER = "import_roster", "导入花名册"
+        IMPORT_AREAS = "import_areas", "导入行政区划"
+        IMPORT_FACTS = "import_facts", "导入事实"
+        EXPORT = "export", "导出"
+        EVALUATION = "evaluation", "评估"
+
+    class Status(models.TextChoices):
+        UPLOADED = "uploaded", "已上传"
+        VALIDATING = "validating", "校验中"
+        READY = "ready", "待确认"
+        APPLYING = "applying", "导入中"
+        DONE = "done", "已完成"
+        FAILED = "failed", "失败"
+
+    TRANSITIONS = {
+        Status.UPLOADED: {Status.VALIDATING, Status.FAILED},
+        Status.VALIDATING: {Status.READY, Status.FAILED},
+        Status.READY: {Status.APPLYING},
+        # APPLYING → READY: the registry changed since validation, the file was validated again (jobs.py)
+        Status.APPLYING: {Status.DONE, Status.FAILED, Status.READY},
+        Status.DONE: set(),
+        Status.FAILED: set(),
+    }
+    RUNNING = frozenset({Status.UPLOADED, Status.VALIDATING, Status.APPLYING})
+
+    kind = models.CharField("类型", max_length=20, choices=Kind.choices)
+    status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.UPLOADED)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="操作人", on_delete=models.PROTECT, related_name="jobs"
+    )
+    # The user's scope when the job was started: who may see the job afterwards (JobQuerySet.visible_to).
+    scope_code = models.CharField("管辖范围代码", max_length=15)
+    file_name = models.CharField("文件名", max_length=255, blank=True)
+    # Relative to settings.IMPORT_ROOT; a generated name, never the user's (ASVS 5.3.2).
+    stored_path = models.CharField("存储路径", max_length=255, blank=True)
+    sha256 = models.CharField("SHA-256", max_length=64, blank=True)
+    file_size = models.PositiveBigIntegerField("文件大小（字节）", default=0)
+    options = models.JSONField("选项", default=dict, blank=True)
+    in_background = models.BooleanField("后台执行", default=False)
+    progress_done = models.PositiveIntegerField("已完成", default=0)
+    progress_total = models.PositiveIntegerField("总数", default=0)
+    message = models.TextField("说明", blank=True)
+    summary = models.JSONField("计数", default=dict, blank=True)
+    result = models.JSONField("结果", default=dict, blank=True)
+    error_report = models.CharField("错误报告", max_length=255, blank=True)
+    created_at = models.DateTimeField("上传时间", auto_now_add=True)
+    started_at = models.DateTimeField("开始时间", null=True, blank=True)
+    finished_at = models.DateTimeField("结束时间", null=True, blank=True)
+
+    objects = JobQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "后台任务"
+        verbose_name_plural = "后台任务"
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # import history of a scope (prefix of scope_code), newest first
+            models.Index(fields=["scope_code", "-created_at"], name="job_scope_created_idx"),
+            # "the same file was imported before" on the preview page
+            models.Index(fields=["sha256"], name="job_sha256_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} #{self.pk}"
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in self.RUNNING
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        if not self.progress_total:
+            return 0
+        return min(100, round(100 * self.progress_done / self.progress_total))
+
+    def move_to(self, status: str, **fields) -> bool:
+        """Change the status if the table allows it and nobody changed it meanwhile; False otherwise.
+
+        One conditional UPDATE: two clicks on 确认导入 start one import.
+        """
+        if status not in self.TRANSITIONS[self.status]:
+            raise ValueError(f"job {self.pk}: {self.status} → {status} is not allowed")
+        changed = Job.objects.filter(pk=self.pk, status=self.status).update(status=status, **fields)
+        if changed:
+            self.status = status
+            for name, value in fields.items():
+                setattr(self, name, value)
+        return bool(changed)

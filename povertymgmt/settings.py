@@ -163,3 +163,31 @@ SILENCED_SYSTEM_CHECKS = [
 # Serve static files straight from the app's static folders when collectstatic has not run
 # (the one-command demo); production runs collectstatic and serves the hashed copies.
 WHITENOISE_USE_FINDERS = True
+
+# Background jobs (Celery with Redis) and browser imports (docs/jobs.md). Without CELERY_BROKER_URL the
+# tasks run in-process, synchronously: the one-command demo and the test suite need no Redis.
+# e.g. redis://:password@127.0.0.1:6379/0 ; empty → eager mode (tasks run inside the web request)
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+# The Job row in the database is the job's state (what the page polls); Celery keeps no results.
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_RESULT_BACKEND = None
+# A worker killed mid-import leaves its task on the queue (the import's transaction rolled back), so it
+# runs again; one task per worker process at a time, imports are long.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Redis redelivers a task not acknowledged within this time: longer than the longest import.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=6 * 3600)}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="povertymgmt")
+CELERY_TIMEZONE = "Asia/Shanghai"
+
+# Uploaded workbooks and error reports: outside MEDIA_ROOT and the static files, never served directly.
+IMPORT_ROOT = env.path("IMPORT_ROOT", default=BASE_DIR / "var" / "imports")
+# Validation runs inside the upload request up to this file size (≈ 2,000–5,000 member rows, under a
+# second); bigger files are validated by the worker while the page shows the progress.
+IMPORT_SYNC_MAX_BYTES = env.int("IMPORT_SYNC_MAX_BYTES", default=512 * 1024)
+# The confirmed import is written inside the request up to this many data rows; more go to the worker.
+IMPORT_SYNC_MAX_ROWS = env.int("IMPORT_SYNC_MAX_ROWS", default=3000)
