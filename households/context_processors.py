@@ -17,6 +17,9 @@ def navigation(request):
         items.append(("households:imports", "数据导入"))
     if user.can_read_registry:
         items.append(("assessment:candidates", "评估结果"))
+    items += [("assessment:cases", "案件办理")] if user.can_edit_registry else []
+    items += [("verification:queue", "核查任务")] if user.is_active and user.role == Role.DEPARTMENT else []
+    items += [("assessment:dashboard", "工作进度")] if user.role in {Role.COUNTY, Role.TOWNSHIP, Role.LEADER} else []
     if user.is_active and user.role in {Role.COUNTY, Role.LEADER, Role.ASSESSOR}:
         items += [("assessment:runs", "评估批次"), ("assessment:policies", "政策参数")]
     if user.can_manage_users:

@@ -21,6 +21,7 @@ urlpatterns = [
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("admin/", admin.site.urls),
     path("assessment/", include("assessment.urls")),
+    path("verification/", include("verification.urls")),
     path("", include("households.urls")),
 ]
 

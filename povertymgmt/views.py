@@ -8,6 +8,8 @@ from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
+from households.choices import Role
+
 
 class LoginForm(AuthenticationForm):
     error_messages = {
@@ -23,6 +25,8 @@ class LoginForm(AuthenticationForm):
 def home(request):
     if request.user.can_read_registry:
         return redirect("households:list")
+    if request.user.role == Role.DEPARTMENT:
+        return redirect("verification:queue")
     return render(request, "home.html")
 
 

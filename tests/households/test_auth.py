@@ -89,7 +89,7 @@ def test_healthz_answers_when_the_database_does(client):
     assert response.json() == {"status": "ok", "database": "ok"}
 
 
-def test_department_user_lands_on_home_not_the_registry(client_for, police_user):
+def test_department_user_lands_on_their_queue_not_the_registry(client_for, police_user):
     response = client_for(police_user).get("/")
-    assert response.status_code == 200
-    assert "部门" in response.text
+    assert response.status_code == 302
+    assert response.url == "/verification/"
