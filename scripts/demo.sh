@@ -13,7 +13,7 @@ if ! .venv/bin/python manage.py shell -c "from households.models import User; im
   # The policies the seeds state (云南省2018年度, 广东省); the demo's planted cases are judged by the Yunnan one,
   # and a first county-wide evaluation fills the candidate lists.
   .venv/bin/python manage.py loaddata policies
-  .venv/bin/python manage.py evaluate --policy 云南省2018年度 --output /dev/null
+  .venv/bin/python manage.py evaluate --policy 云南省2018年度 > /dev/null
 fi
 echo "扶贫对象动态管理系统: http://127.0.0.1:8000/  (演示账号见 README，密码 demo-pass-2024)"
 exec .venv/bin/python manage.py runserver 127.0.0.1:8000

@@ -95,6 +95,24 @@ def test_output_file_holds_the_same_lines(policy, county, tmp_path):
     assert not list(tmp_path.glob(".*.part"))
 
 
+def test_output_to_a_pipe_is_written_in_place_never_replaced(policy, county, tmp_path):
+    """--output /dev/null once replaced the device node with a regular file: write pipes and devices directly."""
+    import os
+    import stat
+    import threading
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received: list[str] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_text(encoding="utf-8")))
+    reader.start()
+    status, _, _ = evaluate("--policy", policy.name, "--output", str(fifo))
+    reader.join(timeout=10)
+    assert status == 0
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+    assert len(received[0].splitlines()) == len(evaluate("--policy", policy.name)[1])
+
+
 def test_the_run_is_stored_without_a_user_unless_given(policy, county, county_user):
     evaluate("--policy", policy.name)
     run = EvaluationRun.objects.get()

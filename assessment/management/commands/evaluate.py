@@ -78,7 +78,10 @@ class _output:
     def __enter__(self):
         if self.path is None:
             return self.stdout.write  # OutputWrapper.write ends each line with "\n"
-        self.temp = self.path.with_name(f".{self.path.name}.part")
+        # A device or a pipe (/dev/null, /dev/stdout, a FIFO) is written directly: renaming a temporary file
+        # onto it would replace the device node with a regular file.
+        special = self.path.exists() and not self.path.is_file()
+        self.temp = self.path if special else self.path.with_name(f".{self.path.name}.part")
         try:
             self.stream = open(self.temp, "w", encoding="utf-8", newline="\n")  # noqa: SIM115 - closed in __exit__
         except OSError as error:
@@ -90,6 +93,8 @@ class _output:
         if self.path is None:
             return False
         self.stream.close()
+        if self.temp == self.path:
+            return False
         if kind is None:
             os.replace(self.temp, self.path)
         else:
