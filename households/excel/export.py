@@ -1,12 +1,14 @@
 """Streaming .xlsx exports (FORMATS §6) written with the import's column maps, so an export re-imports.
 
-openpyxl's write-only workbook is fed from querysets read in keyset-paginated chunks, a constant
-number of queries per chunk, so memory stays flat whatever the county's size (performance.md:
-~60 MiB for 350,000 member rows). Cells are typed: dates as dates, money as numbers shown with two
-decimals, codes and ID numbers as text cells with the text number format "@" (so editing them in
-Excel does not turn them into floats). Text is always written as a string cell: a value starting
-with = + - @ stays text, never a formula (ecosystem.md §B.7). A sheet holds 1,048,576 rows; longer
-exports continue on further sheets (花名册（2）…), each with the header row.
+Rows are read from querysets in keyset-paginated chunks, a constant number of queries per chunk, and written
+as they come by our own streaming writer (``xlsx_writer``: openpyxl's serialiser was ~90 % of the export's
+time), so memory stays flat whatever the county's size. Cells are typed: dates as dates, money as numbers
+shown with two decimals, codes and ID numbers as text cells with the text number format "@" (so editing them
+in Excel does not turn them into floats). Text is always a string cell: a value starting with = + - @ stays
+text, never a formula (ecosystem.md §B.7). Values that repeat (labels, yes/no, area codes) go to the
+shared-strings table, values that never do (ID numbers, household numbers, names, addresses) are written
+inline. A sheet holds 1,048,576 rows; longer exports continue on further sheets (花名册（2）…), each with the
+header row.
 """
 
 from __future__ import annotations
@@ -16,110 +18,65 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
+from django.db.models import QuerySet
 from django.utils import timezone
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 
 from households.idnumber import mask_id_number
 from households.models import Area, Household, Member, MemberYear, YearlyIncome, scope_filter
 
 from .columns import AREA_COLUMNS, CODE, DATE, ID, INCOME_FIELDS, MONEY, SCHOOLING_FIELDS, Column, roster_columns
 from .roster import HOUSEHOLD_FIELDS, MEMBER_FIELDS
+from .xlsx_writer import DATE_STYLE, DEFAULT_STYLE, MAX_SHEET_ROWS, MONEY_STYLE, TEXT_STYLE, SheetColumn, XlsxWriter
 
-MAX_SHEET_ROWS = 1_048_576
 CHUNK_SIZE = 2000
-NUMBER_FORMATS = {ID: "@", CODE: "@", MONEY: "0.00", DATE: "yyyy-mm-dd"}
-FORMULA_PREFIXES = ("=", "+", "-", "@")
+CELL_STYLES = {ID: TEXT_STYLE, CODE: TEXT_STYLE, MONEY: MONEY_STYLE, DATE: DATE_STYLE}
+
+
+def sheet_columns(columns: Sequence[Column]) -> list[SheetColumn]:
+    """The writer's columns for a column map: width, number format by cell kind, shared strings unless the
+    values rarely repeat (the column map's ``cache`` flag says the same for the import)."""
+    return [
+        SheetColumn(width=column.width, style=CELL_STYLES.get(column.kind, DEFAULT_STYLE), shared=column.cache)
+        for column in columns
+    ]
 
 
 class SheetWriter:
-    """Rows into a write-only workbook: bold frozen header, column widths, typed cells, sheet overflow."""
+    """Records (flat dicts) into one sheet of a streaming workbook through a column map.
+
+    The workbook is written to ``output`` as rows come; ``save()`` finishes it and returns the number of
+    data rows. ``mask_ids`` masks the ID-number columns (530113********1234).
+    """
 
     def __init__(
         self,
+        output: str | Path | IO[bytes],
         title: str,
         columns: Sequence[Column],
         *,
         mask_ids: bool = False,
         max_rows: int = MAX_SHEET_ROWS,
     ):
-        self.workbook = Workbook(write_only=True)
-        self.title = title
         self.columns = list(columns)
-        self.mask_ids = mask_ids
-        self.max_rows = max_rows
+        self.book = XlsxWriter(output, max_rows=max_rows)
+        self.sheet = self.book.add_sheet(title, sheet_columns(self.columns), header=[c.header for c in self.columns])
         self.rows_written = 0
-        self.sheets = 0
-        self._sheet_rows = 0
-        self._new_sheet()
-
-    def _new_sheet(self) -> None:
-        self.sheets += 1
-        title = self.title if self.sheets == 1 else f"{self.title}（{self.sheets}）"
-        self.sheet = self.workbook.create_sheet(title)
-        self.sheet.freeze_panes = "A2"
-        for position, column in enumerate(self.columns, 1):
-            self.sheet.column_dimensions[get_column_letter(position)].width = column.width
-        # One styled template cell per typed column: openpyxl yields it as-is, so reusing it per row
-        # costs one assignment instead of a style lookup for every cell.
-        self.templates: list[WriteOnlyCell | None] = []
-        for column in self.columns:
-            number_format = NUMBER_FORMATS.get(column.kind)
-            if number_format:
-                cell = WriteOnlyCell(self.sheet)
-                cell.number_format = number_format
-                self.templates.append(cell)
-            else:
-                self.templates.append(None)
-        header = []
-        for column in self.columns:
-            cell = WriteOnlyCell(self.sheet, value=column.header)
-            cell.font = Font(bold=True)
-            cell.fill = PatternFill("solid", fgColor="DDEBF7")
-            cell.alignment = Alignment(horizontal="center", vertical="center")
-            header.append(cell)
-        self.sheet.append(header)
-        self._sheet_rows = 1
+        # Column.cell() unrolled: (formatter, field, whole record?) per column; ~2 million cells a county.
+        self._cells = [(column.format, column.field, column.whole_record) for column in self.columns]
+        self._masked = [n for n, column in enumerate(self.columns) if column.kind == ID] if mask_ids else []
 
     def write(self, record: dict[str, Any]) -> None:
-        if self._sheet_rows >= self.max_rows:
-            self._new_sheet()
-        row: list[Any] = []
-        for column, template in zip(self.columns, self.templates, strict=True):
-            value = column.cell(record)
-            if value is None or value == "":
-                row.append(None)
-                continue
-            if isinstance(value, str):
-                value = _safe_text(value)
-                if column.kind == ID and self.mask_ids:
-                    value = mask_id_number(value)
-            if template is not None:
-                template.value = value
-                if isinstance(value, str):
-                    template.data_type = "s"
-                row.append(template)
-            elif isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-                cell = WriteOnlyCell(self.sheet, value=value)
-                cell.data_type = "s"  # text, never a formula
-                row.append(cell)
-            else:
-                row.append(value)
+        get = record.get
+        row = [fmt(record) if whole else fmt(get(name)) for fmt, name, whole in self._cells]
+        for position in self._masked:
+            if row[position]:
+                row[position] = mask_id_number(row[position])
         self.sheet.append(row)
-        self._sheet_rows += 1
         self.rows_written += 1
 
-    def save(self, output: str | Path | IO[bytes]) -> int:
-        self.workbook.save(output)
+    def save(self) -> int:
+        self.book.close()
         return self.rows_written
-
-
-def _safe_text(value: str) -> str:
-    """Control characters cannot be stored in xlsx; drop them rather than fail the whole export."""
-    return ILLEGAL_CHARACTERS_RE.sub("", value) if ILLEGAL_CHARACTERS_RE.search(value) else value
 
 
 # ---------------------------------------------------------------------------------------------
@@ -135,10 +92,7 @@ def area_records(area_code: str | None = None) -> Iterator[dict[str, Any]]:
 
 
 def export_areas(output: str | Path | IO[bytes], *, area_code: str | None = None) -> int:
-    writer = SheetWriter("行政区划", AREA_COLUMNS)
-    for record in area_records(area_code):
-        writer.write(record)
-    return writer.save(output)
+    return write_records(output, "行政区划", AREA_COLUMNS, area_records(area_code))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -150,11 +104,30 @@ def roster_export_columns(today: datetime.date | None = None) -> list[Column]:
     return household + member
 
 
-def roster_records(area_code: str | None = None, *, chunk_size: int = CHUNK_SIZE) -> Iterator[dict[str, Any]]:
-    """One flat record per active member, households in number order; four queries per chunk."""
+def roster_households(area_code: str | None = None) -> QuerySet[Household]:
     households = Household.objects.all()
     if area_code:
         households = households.filter(**scope_filter(area_code))
+    return households
+
+
+def roster_row_count(households: QuerySet[Household]) -> int:
+    """The number of rows ``export_roster`` writes for these households (their active members), in one query."""
+    return Member.objects.active().filter(household__in=households.order_by().values("pk")).count()
+
+
+def roster_records(
+    area_code: str | None = None,
+    *,
+    households: QuerySet[Household] | None = None,
+    chunk_size: int = CHUNK_SIZE,
+) -> Iterator[dict[str, Any]]:
+    """One flat record per active member, households in number order; four queries per chunk.
+
+    ``households`` (e.g. the user's visible households with the list's filters) replaces ``area_code``.
+    """
+    if households is None:
+        households = roster_households(area_code)
     household_fields = ("id", "number", "area_code", *HOUSEHOLD_FIELDS)
     member_fields = ("id", "household_id", "id_number", *MEMBER_FIELDS)
     last = None
@@ -208,20 +181,25 @@ def export_roster(
     output: str | Path | IO[bytes],
     *,
     area_code: str | None = None,
+    households: QuerySet[Household] | None = None,
     mask_ids: bool = False,
     max_rows: int = MAX_SHEET_ROWS,
     chunk_size: int = CHUNK_SIZE,
 ) -> int:
-    """Write the roster; ``mask_ids`` masks ID numbers (browser downloads by users without the right)."""
-    writer = SheetWriter("花名册", roster_export_columns(), mask_ids=mask_ids, max_rows=max_rows)
-    for record in roster_records(area_code, chunk_size=chunk_size):
-        writer.write(record)
-    return writer.save(output)
+    """Write the roster of an area (or of ``households``); ``mask_ids`` masks ID numbers. Returns the row count."""
+    records = roster_records(area_code, households=households, chunk_size=chunk_size)
+    return write_records(output, "花名册", roster_export_columns(), records, mask_ids=mask_ids, max_rows=max_rows)
 
 
-def write_records(output, title: str, columns: Sequence[Column], records: Iterable[dict[str, Any]], **options) -> int:
-    """Any other list with a column map (the later export kinds)."""
-    writer = SheetWriter(title, columns, **options)
+def write_records(
+    output: str | Path | IO[bytes],
+    title: str,
+    columns: Sequence[Column],
+    records: Iterable[dict[str, Any]],
+    **options: Any,
+) -> int:
+    """Any list with a column map (the later export kinds use this too). Returns the number of data rows."""
+    writer = SheetWriter(output, title, columns, **options)
     for record in records:
         writer.write(record)
-    return writer.save(output)
+    return writer.save()

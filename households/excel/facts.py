@@ -15,8 +15,8 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from households.bulk_history import create_objects_with_history, update_objects_with_history
 from households.choices import FactKind, FactSource
 from households.idnumber import mask_id_number
 from households.models import Fact, Household, Member
@@ -198,7 +198,7 @@ def apply_facts(
     if not plan.ok:
         raise ValueError("a plan with errors cannot be applied")
     source = FactSource.DEPARTMENT if source_name else FactSource.MANUAL
-    history = {"batch_size": BATCH_SIZE, "default_user": user, "default_change_reason": reason[:100]}
+    history = {"user": user, "reason": reason}  # households/bulk_history.py (docs/decisions.md)
     recorded_on = today or timezone.localdate()
     with transaction.atomic():
         created = [
@@ -214,14 +214,14 @@ def apply_facts(
             for planned in plan.new
         ]
         if created:
-            bulk_create_with_history(created, Fact, **history)
+            create_objects_with_history(created, **history)
         updated = []
         for fact, changes, _row in plan.updated:
             for change in changes:
                 setattr(fact, change.field, change.new)
             updated.append(fact)
         if updated:
-            bulk_update_with_history(updated, Fact, list(UPDATABLE), **history)
+            update_objects_with_history(updated, list(UPDATABLE), **history)
     return plan.counts
 
 

@@ -9,7 +9,7 @@ preview) share them:
   another household, a removed member re-appearing) and works out, per household and member, what
   is new, what changes (field, old → new) and what is unchanged → RosterPlan;
 - ``apply_roster(plan, user=..., reason=...)`` writes the plan in one transaction with bulk writes that
-  record history (docs/decisions.md) → RosterResult.
+  record history (households/bulk_history.py, docs/decisions.md) → RosterResult.
 
 Any error in the first two steps means nothing is written.
 """
@@ -17,6 +17,7 @@ Any error in the first two steps means nothing is written.
 from __future__ import annotations
 
 import datetime
+import operator
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -26,8 +27,8 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from households.bulk_history import insert_with_history, refresh_statistics, update_with_history
 from households.choices import HouseholdStatus, Relation, SchoolingStatus
 from households.idnumber import mask_id_number
 from households.models import Area, Household, Member, MemberYear, YearlyIncome
@@ -47,6 +48,8 @@ from .reading import MAX_ROWS, open_sheet
 from .validation import FileCheck, Problem, RowReader, Sheet, data_rows, match_headers
 
 BATCH_SIZE = 2000
+# Records written by one import above which the tables' planner statistics are refreshed (bulk_history).
+ANALYZE_AFTER_ROWS = 50_000
 NEW, UPDATED, UNCHANGED = "new", "updated", "unchanged"
 
 # Household model fields the roster writes (besides the area and its copied codes).
@@ -96,6 +99,10 @@ MEMBER_FIELDS = (
     "family_doctor",
     "shares_income",
 )
+# Tuples of a record's fields, compared in one go before looking field by field (most re-imported records are equal).
+_household_values = operator.itemgetter(*HOUSEHOLD_FIELDS)
+_member_values = operator.itemgetter(*MEMBER_FIELDS)
+_schooling_values = operator.itemgetter(*SCHOOLING_FIELDS)
 STUDENT_STATUSES = frozenset(SchoolingStatus.values) - {SchoolingStatus.NOT_STUDENT}
 
 # Labels for the plan's "field: old → new" lines.
@@ -403,7 +410,8 @@ def plan_roster(roster: RosterFile) -> RosterPlan:
     areas: dict[str, Area] = {}
     for codes in _chunks(sorted({h.values["area_code"] for h in households}), BATCH_SIZE):
         areas.update((area.code, area) for area in Area.objects.filter(code__in=codes))
-    members_by_id = _members_by_id([m.id_number for h in households for m in h.members])
+    # A first import into an empty registry has no one to look up (~4 s of index probes at 100,000 households).
+    registry_has_members = Member.objects.exists()
 
     for chunk in _chunks(households, BATCH_SIZE):
         # Existing records are compared as plain rows (values(), several times cheaper than model instances);
@@ -426,10 +434,22 @@ def plan_roster(roster: RosterFile) -> RosterPlan:
         ):
             active[row.household_id].append(row)
         years: dict[tuple[int, int], Row] = {}
-        member_pks = [m.pk for members in active.values() for m in members]
-        for sub in _chunks(member_pks, BATCH_SIZE):
-            for row in _rows(MemberYear.objects.filter(member_id__in=sub), "member_id", "year", *SCHOOLING_FIELDS):
-                years[(row.member_id, row.year)] = row
+        active_years = MemberYear.objects.filter(member__household_id__in=pks, member__is_active=True)
+        for row in _rows(active_years, "member_id", "year", *SCHOOLING_FIELDS):
+            years[(row.member_id, row.year)] = row
+        # Every other member carrying a file's ID number matters only for an ID that is not already an active
+        # member of its own household (active elsewhere, or removed from this one): a re-import looks up none.
+        matched = {(row.household_id, row.id_number) for members in active.values() for row in members}
+        members_by_id = _members_by_id(
+            [
+                member.id_number
+                for parsed in chunk
+                for member in parsed.members
+                if parsed.number not in existing or (existing[parsed.number].pk, member.id_number) not in matched
+            ]
+            if registry_has_members
+            else []
+        )
         chunk_plans = [
             _plan_household(parsed, existing.get(parsed.number), areas, incomes, active, years, members_by_id, plan)
             for parsed in chunk
@@ -521,11 +541,15 @@ def _plan_household(
     household_plan.latest_year = year is None or all(other <= year for other in household_incomes)
 
     if instance is not None:
-        changes = [
-            Change(name, _label(name, plan), instance[name], value)
-            for name, value in fields.items()
-            if name != "area" and instance[name] != value
-        ]
+        changes = (
+            []
+            if len(fields) == len(HOUSEHOLD_FIELDS) + 1 and _household_values(instance) == _household_values(fields)
+            else [
+                Change(name, _label(name, plan), instance[name], value)
+                for name, value in fields.items()
+                if name != "area" and instance[name] != value
+            ]
+        )
         if area is not None and instance.area_id != area.pk:
             changes.insert(0, Change("area", "区划代码", instance.area_code, area.code))
         household_plan.changes = changes
@@ -610,18 +634,24 @@ def _plan_member(
                     "如确需恢复，请办理自然增加",
                 )
             )
-    values = dict(parsed.values)
+    values = parsed.values
     if not household_plan.latest_year and instance is not None:
         # An earlier income year: the member row keeps the schooling of the latest year (docs/excel.md).
+        values = dict(values)
         for name in SCHOOLING_FIELDS:
             values[name] = instance[name]
     member_plan = MemberPlan(parsed=parsed, action=NEW, pk=instance.pk if instance else None)
     if instance is not None:
-        changes = [
-            Change(name, _label(name, plan), instance[name], value)
-            for name, value in values.items()
-            if instance[name] != value
-        ]
+        same = _member_values(instance) == _member_values(values)
+        changes = (
+            []
+            if same
+            else [
+                Change(name, _label(name, plan), instance[name], value)
+                for name, value in values.items()
+                if instance[name] != value
+            ]
+        )
         member_plan.changes = changes
         member_plan.action = UPDATED if changes else UNCHANGED
         if changes:
@@ -630,7 +660,7 @@ def _plan_member(
         row = years.get((instance.pk, year)) if instance is not None else None
         if row is None:
             member_plan.year_action = NEW
-        elif any(row[name] != parsed.values[name] for name in SCHOOLING_FIELDS):
+        elif _schooling_values(row) != _schooling_values(parsed.values):
             member_plan.year_action = UPDATED
             member_plan.year_instance = row
         else:
@@ -688,46 +718,55 @@ def apply_roster(plan: RosterPlan, *, user=None, reason: str, batch_size: int = 
     """Write the plan in one transaction; history rows carry ``user`` and ``reason`` (docs/decisions.md)."""
     if not plan.ok:
         raise ValueError("a plan with errors cannot be applied")
-    history = {"batch_size": batch_size, "default_user": user, "default_change_reason": reason[:100]}
     now = timezone.now()
+    history = {"user": user, "reason": reason, "date": now}
     with transaction.atomic():
-        # A few thousand households at a time, so that the model and history instances of a whole county
-        # never sit in memory together; still one transaction.
+        # A few thousand households at a time, so that the rows of a whole county never sit in memory together;
+        # still one transaction. Rows are written as value tuples with their history copied by the database
+        # (households/bulk_history.py): no model instances for new records.
         for chunk in _chunks(plan.households, batch_size):
             households = _write_households(chunk, now, history)
             _write_incomes(chunk, households, now, history)
             members = _write_members(chunk, households, now, history)
             _write_member_years(chunk, members, history)
-    return RosterResult(counts=plan.counts, absent_members=plan.absent_members)
+        counts = plan.counts
+        written = sum(counts[kind][NEW] + counts[kind][UPDATED] for kind in counts)
+        if written >= ANALYZE_AFTER_ROWS:
+            refresh_statistics(Household, YearlyIncome, Member, MemberYear)
+    return RosterResult(counts=counts, absent_members=plan.absent_members)
 
 
-def _create(objects: list, model, history: dict[str, Any]) -> list:
-    return bulk_create_with_history(objects, model, **history) if objects else []
+NEW_HOUSEHOLD_COLUMNS = ("number", "area_id", "area_code", "county_code", "township_code", "village_code")
+UPDATED_HOUSEHOLD_COLUMNS = (*HOUSEHOLD_FIELDS, "area_id", *AREA_CODE_FIELDS[1:], "version", "updated_at")
 
 
 def _write_households(plans: list[HouseholdPlan], now, history) -> dict[str, int]:
     """Create and update households; return the pk of every household of the file by number."""
     pks = {h.number: h.pk for h in plans if h.pk is not None}
-    created = []
-    updated = []
+    new_numbers, new_rows, updated_rows = [], [], []
     for household_plan in plans:
+        fields = household_plan.fields
         if household_plan.action == NEW:
-            household = Household(number=household_plan.number, **household_plan.fields)
+            area = fields["area"]
+            code = area.code  # the copied codes that save() would set (Household.copy_area_codes)
+            new_numbers.append(household_plan.number)
+            new_rows.append(
+                (household_plan.number, area.pk, code, code[:6], code[:9], code[:12])
+                + tuple(fields[name] for name in HOUSEHOLD_FIELDS)
+            )
         elif household_plan.action == UPDATED:
             household = household_plan.instance
-            for name, value in household_plan.fields.items():
+            for name, value in fields.items():
                 setattr(household, name, value)
+            household.copy_area_codes()
             household.version += 1  # a survey form opened before the import must not overwrite it
             household.updated_at = now
-        else:
-            continue
-        household.copy_area_codes()  # bulk writes bypass save()
-        (created if household_plan.action == NEW else updated).append(household)
-    for household in _create(created, Household, history):
-        pks[household.number] = household.pk
-    if updated:
-        fields = [*HOUSEHOLD_FIELDS, *AREA_CODE_FIELDS, "version", "updated_at"]
-        bulk_update_with_history(updated, Household, fields, **history)
+            updated_rows.append([household.pk, *(getattr(household, name) for name in UPDATED_HOUSEHOLD_COLUMNS)])
+    if new_rows:
+        created = insert_with_history(Household, [*NEW_HOUSEHOLD_COLUMNS, *HOUSEHOLD_FIELDS], new_rows, **history)
+        pks.update(zip(new_numbers, created, strict=True))
+    if updated_rows:
+        update_with_history(Household, UPDATED_HOUSEHOLD_COLUMNS, updated_rows, **history)
     return pks
 
 
@@ -735,51 +774,46 @@ def _write_incomes(plans: list[HouseholdPlan], households: dict[str, int], now, 
     created, updated = [], []
     for household_plan in plans:
         if household_plan.income_action == NEW:
+            income = household_plan.parsed.income
             created.append(
-                YearlyIncome(
-                    household_id=households[household_plan.number],
-                    year=household_plan.parsed.income_year,
-                    **household_plan.parsed.income,
-                )
+                (households[household_plan.number], household_plan.parsed.income_year)
+                + tuple(income[name] for name in INCOME_FIELDS)
             )
         elif household_plan.income_action == UPDATED:
             income = household_plan.income_instance
             for change in household_plan.income_changes:
                 setattr(income, change.field, change.new)
-            income.updated_at = now
-            updated.append(income)
-    _create(created, YearlyIncome, history)
+            updated.append([income.pk, *(getattr(income, name) for name in INCOME_FIELDS), now])
+    if created:
+        insert_with_history(YearlyIncome, ["household_id", "year", *INCOME_FIELDS], created, **history)
     if updated:
-        bulk_update_with_history(updated, YearlyIncome, [*INCOME_FIELDS, "updated_at"], **history)
+        update_with_history(YearlyIncome, [*INCOME_FIELDS, "updated_at"], updated, **history)
 
 
 def _write_members(plans: list[HouseholdPlan], households: dict[str, int], now, history) -> dict[str, int]:
-    """Create and update members; return the member pk of every ID number of the file."""
-    created, updated = [], []
-    pks: dict[str, int] = {}
+    """Create and update members; return the member pk of every new member by ID number."""
+    created, created_ids, updated = [], [], []
     for household_plan in plans:
         for member_plan in household_plan.members:
             parsed = member_plan.parsed
             if member_plan.action == NEW:
+                values = parsed.values
+                created_ids.append(parsed.id_number)
                 created.append(
-                    Member(
-                        household_id=households[household_plan.number],
-                        id_number=parsed.id_number,
-                        sex=parsed.sex,
-                        birth_date=parsed.birth_date,
-                        **parsed.values,
-                    )
+                    (households[household_plan.number], parsed.id_number, parsed.sex, parsed.birth_date)
+                    + tuple(values[name] for name in MEMBER_FIELDS)
                 )
             elif member_plan.action == UPDATED:
                 member = member_plan.instance
                 for change in member_plan.changes:
                     setattr(member, change.field, change.new)
-                member.updated_at = now
-                updated.append(member)
-    for member in _create(created, Member, history):
-        pks[member.id_number] = member.pk
+                updated.append([member.pk, *(getattr(member, name) for name in MEMBER_FIELDS), now])
+    pks: dict[str, int] = {}
+    if created:
+        columns = ["household_id", "id_number", "sex", "birth_date", *MEMBER_FIELDS]
+        pks.update(zip(created_ids, insert_with_history(Member, columns, created, **history), strict=True))
     if updated:
-        bulk_update_with_history(updated, Member, [*MEMBER_FIELDS, "updated_at"], **history)
+        update_with_history(Member, [*MEMBER_FIELDS, "updated_at"], updated, **history)
     return pks
 
 
@@ -788,18 +822,17 @@ def _write_member_years(plans: list[HouseholdPlan], members: dict[str, int], his
     for household_plan in plans:
         year = household_plan.parsed.income_year
         for member_plan in household_plan.members:
-            schooling = {name: member_plan.parsed.values[name] for name in SCHOOLING_FIELDS}
+            values = member_plan.parsed.values
+            schooling = tuple(values[name] for name in SCHOOLING_FIELDS)
             if member_plan.year_action == NEW:
                 member_id = member_plan.pk or members[member_plan.parsed.id_number]
-                created.append(MemberYear(member_id=member_id, year=year, **schooling))
+                created.append((member_id, year, *schooling))
             elif member_plan.year_action == UPDATED:
-                row = member_plan.year_instance
-                for name, value in schooling.items():
-                    setattr(row, name, value)
-                updated.append(row)
-    _create(created, MemberYear, history)
+                updated.append((member_plan.year_instance.pk, *schooling))
+    if created:
+        insert_with_history(MemberYear, ["member_id", "year", *SCHOOLING_FIELDS], created, **history)
     if updated:
-        bulk_update_with_history(updated, MemberYear, list(SCHOOLING_FIELDS), **history)
+        update_with_history(MemberYear, SCHOOLING_FIELDS, updated, **history)
 
 
 def import_roster(

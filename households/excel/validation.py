@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from .columns import Column
-from .parsers import CellError, is_empty
+from .parsers import CellError
 from .reading import SheetRows
 
 FORMULA_MESSAGE = (
@@ -97,7 +98,10 @@ def match_headers(rows: SheetRows, columns: Sequence[Column], check: FileCheck) 
 def data_rows(sheet: Sheet, check: FileCheck) -> Iterator[tuple[int, list[Any]]]:
     """Non-empty data rows, counted in ``check.rows_read``."""
     for number, cells in sheet.rows.rows:
-        if all(is_empty(value) for value in cells):
+        for value in cells:  # usually decided by the first cell
+            if value is not None and (not isinstance(value, str) or value.strip()):  # not is_empty(value)
+                break
+        else:
             continue
         check.rows_read += 1
         yield number, cells
@@ -117,14 +121,56 @@ class RowReader:
             for column in columns
             if column.header in sheet.index
         ]
+        positions = [position for _, position, _ in self.columns]
+        # itemgetter picks the cells in C; a row shorter than the header row takes the slow path.
+        if len(positions) > 1:
+            self._pick = operator.itemgetter(*positions)
+        elif positions:
+            getter = operator.itemgetter(positions[0])
+            self._pick = lambda cells: (getter(cells),)
+        else:
+            self._pick = lambda cells: ()
 
     def raw(self, cells: list[Any]) -> tuple[Any, ...]:
         """The unparsed cells, to compare rows cheaply before parsing them."""
-        width = len(cells)
-        return tuple(cells[position] if position < width else "" for _, position, _ in self.columns)
+        try:
+            return self._pick(cells)
+        except IndexError:
+            width = len(cells)
+            return tuple(cells[position] if position < width else "" for _, position, _ in self.columns)
 
     def read(self, number: int, cells: list[Any], check: FileCheck) -> dict[str, Any] | None:
         """Parse one row into {field: value}; None (and errors recorded) if any cell fails."""
+        if self.sheet.rows.formula_cells:
+            return self._read_checking_formulas(number, cells, check)
+        values: dict[str, Any] = {}
+        ok = True
+        for (column, _, cache), raw in zip(self.columns, self.raw(cells), strict=True):
+            if cache is not None:
+                # Text cells are the common case: keyed by the text itself; others by (type, value) so that
+                # 1, 1.0 and True stay apart.
+                key = raw if raw.__class__ is str else (raw.__class__, raw)
+                value = cache.get(key, _MISSING)
+                if value is _MISSING:
+                    try:
+                        value = column.parse(raw)
+                    except CellError as error:
+                        value = error
+                    cache[key] = value
+                if value.__class__ is CellError:
+                    check.error(number, column.header, value.message, self.sheet)
+                    ok = False
+                else:
+                    values[column.field] = value
+                continue
+            try:
+                values[column.field] = column.parse(raw)
+            except CellError as error:
+                check.error(number, column.header, error.message, self.sheet)
+                ok = False
+        return values if ok else None
+
+    def _read_checking_formulas(self, number: int, cells: list[Any], check: FileCheck) -> dict[str, Any] | None:
         values: dict[str, Any] = {}
         ok = True
         width = len(cells)
@@ -136,7 +182,7 @@ class RowReader:
                 ok = False
                 continue
             if cache is not None:
-                key = (raw.__class__, raw)
+                key = raw if raw.__class__ is str else (raw.__class__, raw)
                 value = cache.get(key, _MISSING)
                 if value is _MISSING:
                     try:

@@ -177,7 +177,7 @@ def test_areas_export_reimports(areas, tmp_path):
     assert rows[0] == ["区划代码", "名称", "上级区划代码"]
     assert rows[1] == [f.COUNTY_CODE, "东川区", None]
     assert [f.TOWNSHIP_A, "铜都街道", f.COUNTY_CODE] in rows
-    assert re.search(r'<c r="A2"[^>]*t="inlineStr"', sheet_xml(path))  # codes are text cells
+    assert re.search(r'<row r="2"><c[^>]*t="(?:inlineStr|s)"', sheet_xml(path))  # codes are text cells
     out = io.StringIO()
     call_command("import_areas", str(path), stdout=out)
     assert "新增 0，更新 0，未变 9" in out.getvalue()
@@ -206,3 +206,14 @@ def test_bad_usage_exits_with_2(areas, tmp_path, args, message):
 def test_missing_output_directory_exits_with_2(tmp_path):
     status, _, err = run_export("--kind", "areas", "--output", tmp_path / "no" / "x.xlsx")
     assert status == 2 and "输出目录不存在" in err
+
+
+def test_a_device_or_pipe_as_output_is_refused_and_left_alone(tmp_path):
+    import os
+    import stat
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    status, _, err = run_export("--kind", "areas", "--output", fifo)
+    assert status == 2 and "输出必须是普通文件" in err
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)

@@ -172,17 +172,17 @@ def test_dry_run_reports_and_writes_nothing(areas, tmp_path):
 
 def test_an_import_interrupted_half_way_writes_nothing(areas, tmp_path):
     path = xb.write_roster(tmp_path / "roster.xlsx", xb.household_rows("HH-T-0001") + xb.household_rows("HH-T-0002"))
-    real = roster.bulk_create_with_history
+    real = roster.insert_with_history
 
-    def fail_on_members(objects, model, **kwargs):
+    def fail_on_members(model, fields, rows, **kwargs):
         if model is Member:
             raise RuntimeError("disk full")
-        return real(objects, model, **kwargs)
+        return real(model, fields, rows, **kwargs)
 
-    with mock.patch.object(roster, "bulk_create_with_history", side_effect=fail_on_members) as patched:
+    with mock.patch.object(roster, "insert_with_history", side_effect=fail_on_members) as patched:
         with pytest.raises(RuntimeError, match="disk full"):
             run(path)
-    assert [call.args[1] for call in patched.call_args_list] == [Household, YearlyIncome, Member]
+    assert [call.args[0] for call in patched.call_args_list] == [Household, YearlyIncome, Member]
     assert registry_counts() == (0, 0, 0, 0, 0, 0)
     assert YearlyIncome.history.count() == 0
 

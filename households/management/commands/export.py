@@ -1,4 +1,7 @@
-"""python manage.py export --kind areas|roster [--area CODE] --output FILE.xlsx (FORMATS §6)."""
+"""python manage.py export --kind KIND [--area CODE] [--years Y0 Y1] --output FILE.xlsx (FORMATS §6).
+
+Kinds: areas, roster, comparison (the per-village year-over-year sheet: --area takes a village's code).
+"""
 
 import os
 import tempfile
@@ -7,10 +10,11 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from households.excel.cli import EXIT_USAGE, resolve_user
+from households.excel.comparison import default_years, export_comparison
 from households.excel.export import export_areas, export_roster
 from households.models import AccessLog, Area
 
-KINDS = {"areas": "行政区划", "roster": "花名册"}
+KINDS = {"areas": "行政区划", "roster": "花名册", "comparison": "村级年度对照表"}
 # FORMATS §6 kinds that arrive with later issues.
 LATER_KINDS = {
     "missed",
@@ -23,29 +27,53 @@ LATER_KINDS = {
     "publicity",
     "cases",
 }
+VILLAGE_CODE_LENGTH = 12
 
 
 class Command(BaseCommand):
-    help = "导出 Excel：--kind areas（行政区划）或 roster（花名册，可重新导入）。退出码：0 成功，2 用法错误。"
+    help = (
+        "导出 Excel：--kind areas（行政区划）、roster（花名册，可重新导入）或 comparison（村级年度对照表，"
+        "--area 村代码 --years 上年 本年）。退出码：0 成功，2 用法错误。"
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--kind", required=True, help="导出类型：areas 或 roster")
-        parser.add_argument("--area", help="只导出该区划代码下的数据（6/9/12/15位）")
+        parser.add_argument("--kind", required=True, help="导出类型：areas、roster 或 comparison")
+        parser.add_argument("--area", help="只导出该区划代码下的数据（6/9/12/15位）；comparison 须为12位村代码")
+        parser.add_argument(
+            "--years",
+            nargs=2,
+            type=int,
+            metavar=("上年", "本年"),
+            help="comparison：对照的两个年度（默认最近两个收入年度）",
+        )
         parser.add_argument("--output", required=True, help="输出的 .xlsx 文件")
         parser.add_argument("--mask-ids", action="store_true", help="证件号码打码（530113********1234）")
         parser.add_argument("--user", help="记入访问日志的操作人用户名")
 
-    def handle(self, *args, kind, area, output, mask_ids, user, **options):
+    def handle(self, *args, kind, area, years, output, mask_ids, user, **options):
+        available = "、".join(KINDS)
         if kind in LATER_KINDS:
-            raise CommandError(f"导出类型“{kind}”尚未实现；目前可用：areas、roster", returncode=EXIT_USAGE)
+            raise CommandError(f"导出类型“{kind}”尚未实现；目前可用：{available}", returncode=EXIT_USAGE)
         if kind not in KINDS:
-            raise CommandError(f"未知的导出类型“{kind}”；可用：areas、roster", returncode=EXIT_USAGE)
+            raise CommandError(f"未知的导出类型“{kind}”；可用：{available}", returncode=EXIT_USAGE)
         actor = resolve_user(user)
-        if area and not Area.objects.filter(code=area).exists():
+        area_obj = Area.objects.filter(code=area).first() if area else None
+        if area and area_obj is None:
             raise CommandError(f"区划代码 {area} 不存在", returncode=EXIT_USAGE)
+        if kind == "comparison":
+            if area_obj is None or len(area_obj.code) != VILLAGE_CODE_LENGTH:
+                raise CommandError("对照表按村导出：请用 --area 给出12位村级区划代码", returncode=EXIT_USAGE)
+            years = years or default_years(area_obj)
+            if years[0] >= years[1]:
+                raise CommandError("--years 须先写上一年度，再写本年度（如 --years 2017 2018）", returncode=EXIT_USAGE)
+        elif years:
+            raise CommandError("--years 只用于 --kind comparison", returncode=EXIT_USAGE)
         target = Path(output)
         if not target.parent.is_dir():
             raise CommandError(f"输出目录不存在：{target.parent}", returncode=EXIT_USAGE)
+        if target.exists() and not target.is_file():
+            # Renaming the finished file onto a device (/dev/null) would replace the device node itself.
+            raise CommandError(f"输出必须是普通文件：{target}", returncode=EXIT_USAGE)
         # Write next to the target and rename at the end: a failed export leaves no half-written file.
         handle, tmp_name = tempfile.mkstemp(suffix=".xlsx", dir=target.parent)
         os.close(handle)
@@ -55,18 +83,23 @@ class Command(BaseCommand):
         try:
             if kind == "areas":
                 rows = export_areas(tmp_name, area_code=area)
-            else:
+            elif kind == "roster":
                 rows = export_roster(tmp_name, area_code=area, mask_ids=mask_ids)
+            else:
+                rows = export_comparison(tmp_name, area_obj, *years)
             os.replace(tmp_name, target)
         finally:
             if os.path.exists(tmp_name):
                 os.unlink(tmp_name)
+        masked = mask_ids or kind == "comparison"  # the comparison sheet always masks (a printed list)
         if actor is not None:
+            what = f"导出{KINDS[kind]}" + (f"（{area}）" if area else "") + (f" {years[0]}—{years[1]}" if years else "")
             AccessLog.objects.create(
                 user=actor,
                 action=AccessLog.Action.EXPORT,
-                target=f"导出{KINDS[kind]}" + (f"（{area}）" if area else ""),
-                detail=f"命令行导出到 {target.name}" + ("，证件号码已打码" if mask_ids else "，含完整证件号码"),
+                target=what,
+                detail=f"命令行导出到 {target.name}" + ("，证件号码已打码" if masked else "，含完整证件号码"),
                 row_count=rows,
             )
-        self.stdout.write(f"已导出{KINDS[kind]} {rows} 行到 {target}")
+        unit = "户" if kind == "comparison" else "行"
+        self.stdout.write(f"已导出{KINDS[kind]} {rows} {unit}到 {target}")

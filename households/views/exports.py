@@ -1,0 +1,116 @@
+"""Excel downloads (FORMATS §6 in the browser): the roster of the list's current filters, the village comparison.
+
+Only households the user can see (Household.objects.visible_to); department users get 403; every download is
+written to the access log first (SPEC §1). The roster streams: a county-wide export never holds the workbook in
+memory. A county of 100,000 households takes about half a minute (bench/README.md); if that becomes too long for
+a browser, the download can move to the background jobs of the imports (households/jobs.py), writing the same
+stream to a file the job then offers.
+"""
+
+from __future__ import annotations
+
+import io
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_GET
+
+from ..access import require_registry_reader, visible_areas
+from ..choices import AreaLevel, HousingGrade, PovertyAttribute, PovertyCause
+from ..excel.comparison import build_comparison, default_years, write_comparison
+from ..excel.downloads import (
+    STATUS_LABELS,
+    XLSX_CONTENT_TYPE,
+    describe_filters,
+    expected_rows,
+    full_ids_allowed,
+    log_export,
+    stream_roster,
+)
+from ..forms.exports import ComparisonForm
+from ..forms.filters import HouseholdFilterForm
+from ..listing import find_households
+from ..models import AccessLog
+
+FILTER_LABELS = {
+    "status": STATUS_LABELS,
+    "attribute": dict(PovertyAttribute.choices),
+    "main_cause": dict(PovertyCause.choices),
+    "housing_grade": dict(HousingGrade.choices),
+}
+
+
+@login_required
+@require_GET
+def roster_download(request):
+    require_registry_reader(request.user)
+    filters = HouseholdFilterForm(request.GET, user=request.user).filters()
+    households = find_households(request.user, **filters)
+    masked = not full_ids_allowed(request.user) or request.GET.get("mask") == "1"
+    scope = request.user.area
+    log = log_export(
+        request.user,
+        target=f"花名册（{scope.name} {scope.code}）",
+        detail=f"浏览器下载；{describe_filters(filters, FILTER_LABELS)}",
+        row_count=expected_rows(households),
+        masked=masked,
+        ip_address=request.META.get("REMOTE_ADDR"),
+    )
+
+    def finished(rows: int) -> None:
+        if rows != log.row_count:  # records changed while the file was written
+            AccessLog.objects.filter(pk=log.pk).update(row_count=rows)
+
+    response = StreamingHttpResponse(stream_roster(households, mask_ids=masked, finished=finished))
+    return attachment(response, f"花名册_{scope.name}_{timezone.localdate():%Y%m%d}.xlsx")
+
+
+@login_required
+@require_GET
+def comparison(request):
+    """GET with a village and two years downloads the sheet; otherwise the form (village preset from the list)."""
+    require_registry_reader(request.user)
+    scope = request.user.area
+    code = request.GET.get("village") or (scope.code if scope and scope.level == AreaLevel.VILLAGE else "")
+    village = None
+    if code:
+        village = visible_areas(request.user).filter(code=code, level=AreaLevel.VILLAGE).first()
+        if village is None:
+            raise Http404("没有找到该村，或不在您的管辖范围内")
+    if village is not None and "first_year" in request.GET:
+        form = ComparisonForm(request.GET, user=request.user)
+        if form.is_valid():
+            return comparison_response(
+                request, village, form.cleaned_data["first_year"], form.cleaned_data["last_year"]
+            )
+    else:
+        first, last = default_years(village) if village else (None, None)
+        form = ComparisonForm(
+            None, user=request.user, initial={"village": code, "first_year": first, "last_year": last}
+        )
+    return render(request, "households/export_comparison.html", {"form": form})
+
+
+def comparison_response(request, village, first_year: int, last_year: int) -> HttpResponse:
+    sheet = build_comparison(village, first_year, last_year)
+    output = io.BytesIO()
+    rows = write_comparison(output, sheet)
+    log_export(
+        request.user,
+        target=f"村级年度对照表（{village.name} {village.code}）",
+        detail=f"浏览器下载；{first_year}—{last_year}年度",
+        row_count=rows,
+        masked=True,
+        ip_address=request.META.get("REMOTE_ADDR"),
+    )
+    response = HttpResponse(output.getvalue())
+    return attachment(response, f"对照表_{village.name}_{first_year}-{last_year}.xlsx")
+
+
+def attachment(response, filename: str):
+    response["Content-Type"] = XLSX_CONTENT_TYPE
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
