@@ -14,6 +14,7 @@ urlpatterns = [
     path("runs/start/", views.run_start, name="run_start"),
     path("candidates/", views.candidate_index, name="candidates"),
     path("candidates/<str:code>/", views.candidate_list, name="candidate_list"),
+    path("candidates/<str:code>/export.xlsx", views.candidate_export, name="candidate_export"),
     path("households/<str:number>/judgement/", views.household_judgement, name="judgement"),
     # The campaign workflow (issue 5): cases, meetings, publicity, approval, campaigns, dashboard.
     path("cases/", case_views.case_list, name="cases"),

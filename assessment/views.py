@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -15,9 +16,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from households.access import get_household_for_user, require_registry_reader
 from households.choices import Relation
 from households.dossier import area_path
+from households.models import AccessLog
 
 from . import candidates as cands
 from .access import can_manage_policies, require_policy_manager, require_policy_reader
+from .export_kinds import OUTCOME_HEADERS, outcome_rows
+from .exports import XLSX, write_sheet
 from .forms import PolicyForm, RunForm
 from .judgements import CANDIDATE_CODES, CODE_LABELS, decision_sheet, judgement_record
 from .models import EvaluationRun, Policy
@@ -168,6 +172,32 @@ def candidate_list(request, code):
             run_param=request.GET.get("run", ""),
         )
     return render(request, "assessment/candidate_list.html", context)
+
+
+@login_required
+@require_GET
+def candidate_export(request, code):
+    """The candidate list of one outcome (or one DQ warning) as Excel: the user's scope only, IDs masked, logged."""
+    require_registry_reader(request.user)
+    if code not in CODE_LABELS:
+        raise Http404("没有这种评估结果")
+    run = _run(request)
+    if run is None:
+        raise Http404("还没有覆盖您管辖范围的评估批次")
+    outcomes = cands.scoped_outcomes(run, request.user, area_code=_area_param(request))
+    buffer = io.BytesIO()
+    count = write_sheet(buffer, CODE_LABELS[code], OUTCOME_HEADERS, outcome_rows(outcomes, code))
+    AccessLog.objects.create(
+        user=request.user,
+        action=AccessLog.Action.EXPORT,
+        target=f"导出{CODE_LABELS[code]}（评估批次 #{run.pk}）",
+        detail="证件号码已打码",
+        row_count=count,
+        ip_address=request.META.get("REMOTE_ADDR"),
+    )
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="candidates-{code}.xlsx"'
+    return response
 
 
 def _run(request) -> EvaluationRun | None:

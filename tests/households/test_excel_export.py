@@ -193,7 +193,7 @@ def test_export_is_logged_when_a_user_is_named(areas, tmp_path, county_user, hou
     ("args", "message"),
     [
         (["--kind", "people"], "未知的导出类型"),
-        (["--kind", "missed"], "尚未实现"),
+        (["--kind", "missed"], "还没有覆盖该范围的评估批次"),
         (["--kind", "roster", "--area", "999999"], "区划代码 999999 不存在"),
     ],
 )

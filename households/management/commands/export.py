@@ -1,6 +1,8 @@
 """python manage.py export --kind KIND [--area CODE] [--years Y0 Y1] --output FILE.xlsx (FORMATS §6).
 
-Kinds: areas, roster, comparison (the per-village year-over-year sheet: --area takes a village's code).
+Kinds: areas, roster, comparison (the per-village year-over-year sheet: --area takes a village's code), and the
+kinds other apps register in households.excel.export_kinds (missed … data_quality from the latest evaluation run,
+publicity, cases).
 """
 
 import os
@@ -12,21 +14,10 @@ from django.core.management.base import BaseCommand, CommandError
 from households.excel.cli import EXIT_USAGE, resolve_user
 from households.excel.comparison import default_years, export_comparison
 from households.excel.export import export_areas, export_roster
+from households.excel.export_kinds import names, registered
 from households.models import AccessLog, Area
 
 KINDS = {"areas": "行政区划", "roster": "花名册", "comparison": "村级年度对照表"}
-# FORMATS §6 kinds that arrive with later issues.
-LATER_KINDS = {
-    "missed",
-    "wrong_inclusion",
-    "wrong_exit",
-    "exit_ready",
-    "continue_support",
-    "return_risk",
-    "data_quality",
-    "publicity",
-    "cases",
-}
 VILLAGE_CODE_LENGTH = 12
 
 
@@ -37,7 +28,12 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--kind", required=True, help="导出类型：areas、roster 或 comparison")
+        parser.add_argument(
+            "--kind",
+            required=True,
+            help="导出类型：areas、roster、comparison，或 missed、wrong_inclusion、wrong_exit、exit_ready、"
+            "continue_support、return_risk、data_quality、publicity、cases",
+        )
         parser.add_argument("--area", help="只导出该区划代码下的数据（6/9/12/15位）；comparison 须为12位村代码")
         parser.add_argument(
             "--years",
@@ -49,12 +45,12 @@ class Command(BaseCommand):
         parser.add_argument("--output", required=True, help="输出的 .xlsx 文件")
         parser.add_argument("--mask-ids", action="store_true", help="证件号码打码（530113********1234）")
         parser.add_argument("--user", help="记入访问日志的操作人用户名")
+        parser.add_argument("--window", type=int, help="publicity：公示期编号（默认最近的一个）")
 
-    def handle(self, *args, kind, area, years, output, mask_ids, user, **options):
-        available = "、".join(KINDS)
-        if kind in LATER_KINDS:
-            raise CommandError(f"导出类型“{kind}”尚未实现；目前可用：{available}", returncode=EXIT_USAGE)
-        if kind not in KINDS:
+    def handle(self, *args, kind, area, years, output, mask_ids, user, window=None, **options):
+        contributed = registered(kind)
+        available = "、".join([*KINDS, *names()])
+        if kind not in KINDS and contributed is None:
             raise CommandError(f"未知的导出类型“{kind}”；可用：{available}", returncode=EXIT_USAGE)
         actor = resolve_user(user)
         area_obj = Area.objects.filter(code=area).first() if area else None
@@ -85,15 +81,19 @@ class Command(BaseCommand):
                 rows = export_areas(tmp_name, area_code=area)
             elif kind == "roster":
                 rows = export_roster(tmp_name, area_code=area, mask_ids=mask_ids)
+            elif contributed is not None:
+                rows = contributed.write(tmp_name, area_code=area, mask_ids=True, window=window)
             else:
                 rows = export_comparison(tmp_name, area_obj, *years)
             os.replace(tmp_name, target)
         finally:
             if os.path.exists(tmp_name):
                 os.unlink(tmp_name)
-        masked = mask_ids or kind == "comparison"  # the comparison sheet always masks (a printed list)
+        # The comparison sheet (a printed list) and the lists of other apps always mask ID numbers.
+        masked = mask_ids or kind == "comparison" or contributed is not None
+        label = KINDS.get(kind) or contributed.label
         if actor is not None:
-            what = f"导出{KINDS[kind]}" + (f"（{area}）" if area else "") + (f" {years[0]}—{years[1]}" if years else "")
+            what = f"导出{label}" + (f"（{area}）" if area else "") + (f" {years[0]}—{years[1]}" if years else "")
             AccessLog.objects.create(
                 user=actor,
                 action=AccessLog.Action.EXPORT,
@@ -102,4 +102,4 @@ class Command(BaseCommand):
                 row_count=rows,
             )
         unit = "户" if kind == "comparison" else "行"
-        self.stdout.write(f"已导出{KINDS[kind]} {rows} {unit}到 {target}")
+        self.stdout.write(f"已导出{label} {rows} {unit}到 {target}")
