@@ -38,6 +38,7 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.http import Http404
 from django.utils import timezone
 
+from .bulk_history import refresh_statistics
 from .choices import FactKind, PovertyCause, Relation, Role
 from .excel import areas as area_import
 from .excel import facts as fact_import
@@ -48,7 +49,7 @@ from .excel.reading import UnreadableFile
 from .excel.roster import NEW, UNCHANGED, UPDATED, Change
 from .excel.validation import Problem
 from .idnumber import mask_id_number
-from .models import Area, Fact, Household, Job, Member, User, YearlyIncome, scope_filter
+from .models import Area, Fact, Household, Job, Member, MemberYear, User, YearlyIncome, scope_filter
 
 logger = logging.getLogger(__name__)
 
@@ -557,6 +558,10 @@ class RosterImporter(Importer):
             )
             done += len(chunk)
             progress(done, total, f"已写入 {done} / {total} 户")
+        # Each chunk stays below apply_roster's own ANALYZE threshold: refresh the statistics once for the file.
+        written = sum(plan.counts[kind][NEW] + plan.counts[kind][UPDATED] for kind in plan.counts)
+        if written >= roster_import.ANALYZE_AFTER_ROWS:
+            refresh_statistics(Household, YearlyIncome, Member, MemberYear)
         return plan.counts
 
     def count_lines(self, counts: dict[str, Any]) -> list[str]:
