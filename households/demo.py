@@ -792,6 +792,8 @@ def create_areas(plan: AreaPlan) -> dict[str, Area]:
                 name=name,
                 level=level,
                 parent=by_code[code[: parent_length[level]]] if level in parent_length else None,
+                # About half the villages are poor villages (贫困村): the odd-numbered ones that are not 社区.
+                is_poor_village=level == AreaLevel.VILLAGE and not name.endswith("社区") and int(code[-3:]) % 2 == 1,
             )
             for code, name in rows
         ]

@@ -56,6 +56,9 @@ class Area(models.Model):
     parent = models.ForeignKey(
         "self", verbose_name="上级区划", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
+    # 贫困村 (villages only): the assessment samples poor and non-poor villages, and a registered household
+    # outside a poor village is a scattered poor household (分散贫困户, seed 002 §五(三)).
+    is_poor_village = models.BooleanField("贫困村", default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -564,6 +567,9 @@ class Job(models.Model):
         APPLYING = "applying", "导入中"
         DONE = "done", "已完成"
         FAILED = "failed", "失败"
+        # Exports and evaluation runs (no upload, no preview): queued → running → done / failed.
+        QUEUED = "queued", "排队中"
+        RUNNING = "running", "运行中"
 
     TRANSITIONS = {
         Status.UPLOADED: {Status.VALIDATING, Status.FAILED},
@@ -571,10 +577,12 @@ class Job(models.Model):
         Status.READY: {Status.APPLYING},
         # APPLYING → READY: the registry changed since validation, the file was validated again (jobs.py)
         Status.APPLYING: {Status.DONE, Status.FAILED, Status.READY},
+        Status.QUEUED: {Status.RUNNING, Status.FAILED},
+        Status.RUNNING: {Status.DONE, Status.FAILED},
         Status.DONE: set(),
         Status.FAILED: set(),
     }
-    RUNNING = frozenset({Status.UPLOADED, Status.VALIDATING, Status.APPLYING})
+    RUNNING = frozenset({Status.UPLOADED, Status.VALIDATING, Status.APPLYING, Status.QUEUED, Status.RUNNING})
 
     kind = models.CharField("类型", max_length=20, choices=Kind.choices)
     status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.UPLOADED)
