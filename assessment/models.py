@@ -962,3 +962,7 @@ class Announcement(models.Model):
 
     def __str__(self):
         return self.title
+
+
+# The yearly assessment (issue 6) lives in modules of its own; importing them here registers their models.
+from . import fund_models, review_models, score_models  # noqa: E402, F401

@@ -457,4 +457,13 @@ class TestProgress:
 
 
 def test_statuses_are_the_documented_ones():
-    assert [label for _value, label in Job.Status.choices] == ["已上传", "校验中", "待确认", "导入中", "已完成", "失败"]
+    assert [label for _value, label in Job.Status.choices] == [
+        "已上传",
+        "校验中",
+        "待确认",
+        "导入中",
+        "已完成",
+        "失败",
+        "排队中",
+        "运行中",
+    ]
