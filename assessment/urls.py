@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import case_views, county_views, meeting_views, publicity_views, views
+from . import case_views, county_views, meeting_views, publicity_views, urls_funds, urls_review, urls_scores, views
 
 app_name = "assessment"
 
@@ -47,3 +47,5 @@ urlpatterns = [
     path("campaigns/<int:pk>/", county_views.campaign_edit, name="campaign_edit"),
     path("dashboard/", county_views.dashboard, name="dashboard"),
 ]
+# The yearly assessment (issue 6): samples, spot checks, satisfaction and rates; scores, appeals, funds, report.
+urlpatterns += urls_review.urlpatterns + urls_scores.urlpatterns + urls_funds.urlpatterns

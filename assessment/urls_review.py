@@ -1,0 +1,3 @@
+"""URLs of the yearly assessment (issue 6): review."""
+
+urlpatterns: list = []
