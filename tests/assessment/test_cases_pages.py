@@ -94,6 +94,16 @@ def test_household_page_links_to_opening_and_to_its_cases(client_for, users, dem
     assert reverse("assessment:case_open") not in leader_page
 
 
+def test_household_page_embeds_its_cases_with_their_stage(client_for, users, demo):
+    opened = cases.open_case(demo["exit"], kind=CaseKind.EXIT, by=users["township"])
+    page = client_for(users["village"]).get(reverse("households:detail", args=[demo["exit"].number])).text
+    section = page[page.index('id="household-cases"') :]
+    assert opened.number in section and reverse("assessment:case_detail", args=[opened.number]) in section
+    assert opened.get_stage_display() in section
+    other = client_for(users["village"]).get(reverse("households:detail", args=["N-01"])).text
+    assert "暂无案件" in other[other.index('id="household-cases"') :]
+
+
 def test_candidate_list_offers_opening_a_case(client_for, users, demo, policy):
     from assessment.services import run_evaluation
 

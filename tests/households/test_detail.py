@@ -248,4 +248,4 @@ def test_query_count_does_not_grow_with_the_household(client_for, county_user, a
             assert client.get(url(household)).status_code == 200
         counts.append(len(captured))
     assert counts[0] == counts[1]
-    assert counts[1] <= 22
+    assert counts[1] <= 23  # one of them: the case list embedded from the workflow (assessment.templatetags.case_tags)
