@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import config_views, views
 
 app_name = "verification"
 
@@ -12,5 +12,6 @@ urlpatterns = [
     path("tasks/bulk/", views.task_bulk, name="task_bulk"),
     path("overview/", views.overview, name="overview"),
     path("rules/", views.rules, name="rules"),
+    path("rules/<str:code>/edit/", config_views.department_edit, name="department_edit"),
     path("register/", views.register_upload, name="register"),
 ]
