@@ -50,6 +50,13 @@ class CheckRuleForm(forms.ModelForm):
     class Meta:
         model = CheckRule
         fields = ["item", "title", "kinds", "always", "statement", "is_active"]
+        widgets = {
+            "item": forms.TextInput(attrs={"class": "form-control form-control-sm", "size": 6}),
+            "title": forms.TextInput(attrs={"class": "form-control form-control-sm"}),
+            "statement": forms.TextInput(attrs={"class": "form-control form-control-sm"}),
+            "always": forms.CheckboxInput(attrs={"class": "form-check-input"}),
+            "is_active": forms.CheckboxInput(attrs={"class": "form-check-input"}),
+        }
 
     def clean_item(self):
         item = (self.cleaned_data.get("item") or "").strip().upper()
