@@ -8,6 +8,7 @@ numbers appear only on the task page, and each view of them is written to the ac
 
 from __future__ import annotations
 
+import time
 import uuid
 from pathlib import Path
 
@@ -205,6 +206,23 @@ def upload_dir() -> Path:
     return path
 
 
+def purge_stale_uploads(now: float | None = None) -> int:
+    """Remove previews nobody confirmed: once the token expired (UPLOAD_MAX_AGE) the file can never be used.
+
+    Called at every new upload, so abandoned previews do not pile up without a cron entry. Returns how many.
+    """
+    cutoff = (time.time() if now is None else now) - UPLOAD_MAX_AGE
+    removed = 0
+    for path in upload_dir().glob("*.xlsx"):
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:  # confirmed or purged by another request meanwhile
+            continue
+    return removed
+
+
 def upload_department(user, code: str | None) -> Department:
     """A department user uploads for its own department; the county office for the department it names."""
     if user.role == Role.DEPARTMENT and user.department:
@@ -237,6 +255,7 @@ def register_upload(request):
         except CaseError as error:
             form.add_error(None, error.message)
             return render(request, "verification/register.html", context)
+        purge_stale_uploads()
         stored = upload_dir() / f"{uuid.uuid4().hex}.xlsx"
         with stored.open("wb") as out:
             for chunk in upload.chunks():

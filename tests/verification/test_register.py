@@ -4,6 +4,8 @@ source; the hits that change an outcome go straight into its queue."""
 from __future__ import annotations
 
 import datetime
+import os
+import time
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -100,3 +102,23 @@ def test_someone_elses_token_is_refused(client_for, police_user, users, tmp_path
 @pytest.mark.parametrize("persona", ["township", "village", "leader"])
 def test_only_departments_and_the_county_upload(client_for, users, persona):
     assert client_for(users[persona]).get(reverse("verification:register")).status_code == 403
+
+
+def test_abandoned_previews_are_removed_at_the_next_upload(client_for, demo, police_user, tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    from verification.views import UPLOAD_MAX_AGE, upload_dir
+
+    old = upload_dir() / "abandoned.xlsx"
+    recent = upload_dir() / "recent.xlsx"
+    for path in (old, recent):
+        path.write_bytes(b"x")
+    expired = time.time() - UPLOAD_MAX_AGE - 60
+    os.utime(old, (expired, expired))
+    head = demo["exit"].members.get(relation="01")
+    content = register(tmp_path, [vehicle_row(head.id_number)]).read_bytes()
+    page = client_for(police_user).post(
+        reverse("verification:register"), {"file": SimpleUploadedFile("车辆.xlsx", content)}
+    )
+    assert page.status_code == 200
+    assert not old.exists()  # its token has expired: it could never be confirmed
+    assert recent.exists()  # someone may still confirm it
