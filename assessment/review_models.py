@@ -164,6 +164,13 @@ class PlanStratum(models.Model):
     def __str__(self):
         return f"{self.get_stratum_display()} {self.size} 户"
 
+    @property
+    def margin_text(self) -> str:
+        """The margin as a percentage: 0.05 → 「±5%」."""
+        if self.margin is None:
+            return ""
+        return f"±{format((self.margin * 100).normalize(), 'f')}%"
+
 
 class SampledHousehold(models.Model):
     """One drawn household: why it is in the sample (stratum, method, step) and for which purpose."""
