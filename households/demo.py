@@ -1780,7 +1780,11 @@ def clear_demo_data() -> dict[int, str]:
     historical = {get_history_model_for_model(m) for m in HISTORY_MODELS}
     tables = set(connection.introspection.table_names())
     for model in (*REGISTRY_MODELS, Area):
-        for rel in model._meta.related_objects:
+        # include_hidden: foreign keys declared with related_name="+" (scores, appeals, allocations …) count too.
+        relations = [f for f in model._meta.get_fields(include_hidden=True) if f.auto_created and not f.concrete]
+        for rel in relations:
+            if not (rel.one_to_many or rel.one_to_one):
+                continue
             dependent = rel.related_model
             if dependent in registry or dependent in historical or dependent._meta.db_table not in tables:
                 continue

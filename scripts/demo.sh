@@ -14,6 +14,8 @@ if ! .venv/bin/python manage.py shell -c "from households.models import User; im
   # and a first county-wide evaluation fills the candidate lists.
   .venv/bin/python manage.py loaddata policies
   .venv/bin/python manage.py evaluate --policy 云南省2018年度 > /dev/null
+  # The 2018 yearly assessment (考核): sample plans, spot checks, satisfaction, scores, work funds, report.
+  .venv/bin/python manage.py seed_assessment_demo
 fi
 echo "扶贫对象动态管理系统: http://127.0.0.1:8000/  (演示账号见 README，密码 demo-pass-2024)"
 exec .venv/bin/python manage.py runserver 127.0.0.1:8000
