@@ -81,19 +81,21 @@ def run_evaluation(
     area_code: str = "",
     by: User | None,
     on_judgement: Callable[[HouseholdJudgement], Any] | None = None,
+    on_progress: Callable[[EvaluationRun, int, int], Any] | None = None,
     chunk_size: int = CHUNK_SIZE,
 ) -> EvaluationRun:
     """Judge every household under ``area_code`` with ``policy`` and store the run, its results and outcome rows.
 
-    A plain function of its arguments so that a later issue can queue it on a worker. Raises ``PolicyIncomplete``
-    (nothing stored) when the policy lacks a value the rules need. Each chunk of households is loaded in a constant
-    number of queries, judged, handed to ``on_judgement`` (the CLI writes JSON Lines there) and written with
-    ``bulk_create`` in its own transaction; pages read only finished runs, so a running or failed run is never seen.
+    A plain function of its arguments: the ``evaluate`` command calls it, and so does the background job of the
+    browser (assessment/evaluation_jobs.py). Raises ``PolicyIncomplete`` (nothing stored) when the policy lacks a
+    value the rules need. Each chunk of households is loaded in a constant number of queries, judged, handed to
+    ``on_judgement`` (the CLI writes JSON Lines there) and written with ``bulk_create`` in its own transaction;
+    ``on_progress(run, judged, total)`` runs once the run row exists (judged 0) and after each chunk (one COUNT
+    query more for the total). Pages read only finished runs, so a running or failed run is never seen; any
+    exception fails the run and deletes the rows its chunks had written (``EvaluationRun.fail``), then propagates.
     """
+    check_policy(policy)
     rules_policy = policy.as_rules_policy()
-    missing = rules_policy.missing_values()
-    if missing:
-        raise PolicyIncomplete(rules_policy, missing)
     households = area_households(area_code)
     area = Area.objects.filter(code=area_code).first() if area_code else None
     run = EvaluationRun.objects.create(
@@ -111,6 +113,9 @@ def run_evaluation(
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
+        expected = households.order_by().count() if on_progress is not None else 0
+        if on_progress is not None:
+            on_progress(run, 0, expected)
         shared = registry_shared_addresses()
         for chunk in load_chunks(households, income_year=policy.income_year, chunk_size=chunk_size):
             results = []
@@ -131,6 +136,8 @@ def run_evaluation(
             with transaction.atomic():
                 EvaluationResult.objects.bulk_create(results, batch_size=BATCH_SIZE)
                 EvaluationOutcome.objects.bulk_create(outcomes, batch_size=BATCH_SIZE)
+            if on_progress is not None:
+                on_progress(run, total, max(expected, total))
     except BaseException as error:
         run.fail(error=f"{type(error).__name__}: {error}")
         raise
@@ -139,6 +146,14 @@ def run_evaluation(
             gc.enable()
     run.finish(household_count=total, counts=dict(sorted(counts.items())))
     return run
+
+
+def check_policy(policy: Policy) -> None:
+    """``PolicyIncomplete`` when the policy lacks a value the rules need (checked again before a job is queued)."""
+    rules_policy = policy.as_rules_policy()
+    missing = rules_policy.missing_values()
+    if missing:
+        raise PolicyIncomplete(rules_policy, missing)
 
 
 def _outcome_rows(run: EvaluationRun, household_id: int, judgement: HouseholdJudgement) -> list[EvaluationOutcome]:

@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 import io
-from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from households.access import get_household_for_user, require_registry_reader
 from households.choices import Relation
 from households.dossier import area_path
-from households.models import AccessLog
+from households.models import AccessLog, Job
 
 from . import candidates as cands
+from . import evaluation_jobs
 from .access import can_manage_policies, require_policy_manager, require_policy_reader
 from .export_kinds import OUTCOME_HEADERS, outcome_rows
 from .exports import XLSX, write_sheet
@@ -26,11 +25,9 @@ from .forms import PolicyForm, RunForm
 from .judgements import CANDIDATE_CODES, CODE_LABELS, decision_sheet, judgement_record
 from .models import EvaluationRun, Policy
 from .rules import PolicyIncomplete
-from .services import PolicyConflict, evaluate_one, make_current, run_evaluation, save_policy
+from .services import PolicyConflict, evaluate_one, make_current, save_policy
 
 RUNS_SHOWN = 50
-# A run still "running" after this long died with its process (a county run takes about a minute).
-RUNNING_GRACE = timedelta(minutes=10)
 
 
 @login_required
@@ -105,36 +102,31 @@ def run_list(request):
 @login_required
 @require_POST
 def run_start(request):
+    """Queue an evaluation of the user's area as a background job and show its page (docs/jobs.md)."""
     require_policy_manager(request.user)
     form = RunForm(request.POST)
-    area_code = request.user.area.code if request.user.area_id else ""
-    if form.is_valid() and _running(area_code):
-        form.add_error(None, "本县已有一个评估正在运行，请等它完成后再运行（可刷新本页查看）。")
     if form.is_valid():
-        policy = form.cleaned_data["policy"]
         try:
-            run = run_evaluation(policy=policy, area_code=area_code, by=request.user)
+            job = evaluation_jobs.start_evaluation(policy=form.cleaned_data["policy"], user=request.user)
         except PolicyIncomplete as error:
             form.add_error("policy", str(error))
+        except evaluation_jobs.EvaluationBusy as error:
+            form.add_error(None, str(error))
         else:
-            messages.success(
-                request, f"评估完成：批次 #{run.pk}，{run.scope_label} 共 {run.household_count} 户（{policy.citation}）"
-            )
-            return redirect("assessment:runs")
+            return redirect("households:job_detail", job_id=job.pk)
     return _run_page(request, form)
-
-
-def _running(area_code: str) -> bool:
-    """A run of the same area started in the last ten minutes and not finished: a second click, not a new run."""
-    since = timezone.now() - RUNNING_GRACE
-    return EvaluationRun.objects.filter(
-        status=EvaluationRun.Status.RUNNING, area_code=area_code, started_at__gte=since
-    ).exists()
 
 
 def _run_page(request, form):
     runs = EvaluationRun.objects.select_related("policy", "started_by")[:RUNS_SHOWN]
-    context = {"runs": runs, "form": form, "labels": CODE_LABELS, "codes": CANDIDATE_CODES}
+    active = evaluation_jobs.jobs_in_progress(Job.objects.visible_to(request.user))
+    context = {
+        "runs": runs,
+        "form": form,
+        "labels": CODE_LABELS,
+        "codes": CANDIDATE_CODES,
+        "active_jobs": active.select_related("user").defer("result")[:5],
+    }
     return render(request, "assessment/run_list.html", context)
 
 

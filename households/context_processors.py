@@ -1,5 +1,6 @@
 """Navigation by role, computed once per request for base.html."""
 
+from .background import can_have_jobs
 from .choices import Role
 from .jobs import can_import
 
@@ -22,6 +23,8 @@ def navigation(request):
     items += [("assessment:dashboard", "工作进度")] if user.role in {Role.COUNTY, Role.TOWNSHIP, Role.LEADER} else []
     if user.is_active and user.role in {Role.COUNTY, Role.LEADER, Role.ASSESSOR}:
         items += [("assessment:runs", "评估批次"), ("assessment:policies", "政策参数")]
+    if can_have_jobs(user):
+        items.append(("households:jobs", "后台任务"))
     if user.can_manage_users:
         items.append(("households:users", "用户管理"))
     return {"nav_items": items, "role_label": Role(user.role).label if user.role else ""}

@@ -225,10 +225,13 @@ def eager() -> bool:
     return bool(getattr(settings, "CELERY_TASK_ALWAYS_EAGER", True))
 
 
-def enqueue(task, job_id: int) -> None:
+QUEUE_UNAVAILABLE = "后台任务队列不可用，未写入任何数据；请稍后重新上传或联系系统管理员"
+
+
+def enqueue(task, job_id: int, *, unavailable: str = QUEUE_UNAVAILABLE) -> None:
     """Hand the job to the worker once the job row is committed (a worker must be able to read it).
 
-    If the broker cannot be reached the job fails with a message saying so, instead of waiting forever.
+    If the broker cannot be reached the job fails with ``unavailable`` (and the error), instead of waiting forever.
     """
 
     def send() -> None:
@@ -236,7 +239,7 @@ def enqueue(task, job_id: int) -> None:
             task.delay(job_id)
         except Exception as error:  # kombu's OperationalError, a refused connection …
             logger.exception("could not hand job %s to the worker", job_id)
-            fail(Job(pk=job_id), f"后台任务队列不可用，未写入任何数据；请稍后重新上传或联系系统管理员（{error}）")
+            fail(Job(pk=job_id), f"{unavailable}（{error}）")
 
     transaction.on_commit(send)
 

@@ -191,3 +191,6 @@ IMPORT_ROOT = env.path("IMPORT_ROOT", default=BASE_DIR / "var" / "imports")
 IMPORT_SYNC_MAX_BYTES = env.int("IMPORT_SYNC_MAX_BYTES", default=512 * 1024)
 # The confirmed import is written inside the request up to this many data rows; more go to the worker.
 IMPORT_SYNC_MAX_ROWS = env.int("IMPORT_SYNC_MAX_ROWS", default=3000)
+# A roster download of more households than this is written to a file by the worker (a background job
+# with a progress bar, docs/jobs.md); smaller ones stream at once.
+EXPORT_SYNC_MAX_HOUSEHOLDS = env.int("EXPORT_SYNC_MAX_HOUSEHOLDS", default=5000)

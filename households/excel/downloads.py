@@ -10,7 +10,8 @@ all (403). Anyone may ask for a masked file (``?mask=1``).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
 from django.db.models import QuerySet
 
@@ -25,6 +26,8 @@ XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml
 FULL_ID_ROLES = frozenset({Role.COUNTY, Role.TOWNSHIP})
 # Compressed bytes handed to the response at a time; the browser sees the download start at once.
 STREAM_CHUNK = 256 * 1024
+# Rows written between two progress updates of a background export.
+PROGRESS_ROWS = 5000
 
 
 def full_ids_allowed(user: User) -> bool:
@@ -106,6 +109,24 @@ def stream_roster(
     yield pipe.take()
     if finished is not None:
         finished(rows)
+
+
+def write_roster_file(
+    households: QuerySet[Household],
+    output: str | Path | IO[bytes],
+    *,
+    mask_ids: bool,
+    progress: Callable[[int], Any] | None = None,
+    every: int = PROGRESS_ROWS,
+) -> int:
+    """The same workbook as ``stream_roster`` (same columns, same masking), written to ``output``; for the
+    background export (households/background.py). ``progress(rows)`` runs every ``every`` rows. Returns the rows."""
+    writer = SheetWriter(output, "花名册", roster_export_columns(), mask_ids=mask_ids)
+    for record in roster_records(households=households):
+        writer.write(record)
+        if progress is not None and writer.rows_written % every == 0:
+            progress(writer.rows_written)
+    return writer.save()
 
 
 def expected_rows(households: QuerySet[Household]) -> int:

@@ -2,22 +2,24 @@
 
 Only households the user can see (Household.objects.visible_to); department users get 403; every download is
 written to the access log first (SPEC §1). The roster streams: a county-wide export never holds the workbook in
-memory. A county of 100,000 households takes about half a minute (bench/README.md); if that becomes too long for
-a browser, the download can move to the background jobs of the imports (households/jobs.py), writing the same
-stream to a file the job then offers.
+memory. More than ``settings.EXPORT_SYNC_MAX_HOUSEHOLDS`` households (a county of 100,000 takes about half a
+minute) go to a background job instead: the GET shows what would be exported and a button that POSTs the same
+filters; the worker writes the same workbook to a file the job page offers (households/background.py).
 """
 
 from __future__ import annotations
 
 import io
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, StreamingHttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
+from .. import background
 from ..access import require_registry_reader, visible_areas
 from ..choices import AreaLevel, HousingGrade, PovertyAttribute, PovertyCause
 from ..excel.comparison import build_comparison, default_years, write_comparison
@@ -51,9 +53,20 @@ def roster_download(request):
     households = find_households(request.user, **filters)
     masked = not full_ids_allowed(request.user) or request.GET.get("mask") == "1"
     scope = request.user.area
+    count = households.order_by().count()
+    if count > settings.EXPORT_SYNC_MAX_HOUSEHOLDS:
+        context = {
+            "count": count,
+            "rows": expected_rows(households),
+            "masked": masked,
+            "filter_text": describe_filters(filters, FILTER_LABELS),
+            "fields": [(name, value) for name, value in request.GET.items() if name != "page"],
+            "threshold": settings.EXPORT_SYNC_MAX_HOUSEHOLDS,
+        }
+        return render(request, "households/jobs/export_confirm.html", context)
     log = log_export(
         request.user,
-        target=f"花名册（{scope.name} {scope.code}）",
+        target=roster_target(scope),
         detail=f"浏览器下载；{describe_filters(filters, FILTER_LABELS)}",
         row_count=expected_rows(households),
         masked=masked,
@@ -65,7 +78,34 @@ def roster_download(request):
             AccessLog.objects.filter(pk=log.pk).update(row_count=rows)
 
     response = StreamingHttpResponse(stream_roster(households, mask_ids=masked, finished=finished))
-    return attachment(response, f"花名册_{scope.name}_{timezone.localdate():%Y%m%d}.xlsx")
+    return attachment(response, roster_file_name(scope))
+
+
+@login_required
+@require_POST
+def roster_export_start(request):
+    """The roster of the posted filters as a background job (the confirmation page of a large download)."""
+    require_registry_reader(request.user)
+    filters = HouseholdFilterForm(request.POST, user=request.user).filters()
+    scope = request.user.area
+    job = background.start_roster_export(
+        request.user,
+        filters=filters,
+        masked=not full_ids_allowed(request.user) or request.POST.get("mask") == "1",
+        target=roster_target(scope),
+        file_name=roster_file_name(scope),
+        filter_text=describe_filters(filters, FILTER_LABELS),
+        ip_address=request.META.get("REMOTE_ADDR"),
+    )
+    return redirect("households:job_detail", job_id=job.pk)
+
+
+def roster_target(scope) -> str:
+    return f"花名册（{scope.name} {scope.code}）"
+
+
+def roster_file_name(scope) -> str:
+    return f"花名册_{scope.name}_{timezone.localdate():%Y%m%d}.xlsx"
 
 
 @login_required

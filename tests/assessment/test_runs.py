@@ -8,7 +8,7 @@ from django.urls import reverse
 from assessment import services
 from assessment.models import EvaluationOutcome, EvaluationResult, EvaluationRun
 from assessment.rules import PolicyIncomplete
-from households.models import Household
+from households.models import Household, Job
 from tests import factories as f
 from tests.assessment import county as c
 
@@ -107,10 +107,16 @@ class TestRunsPage:
         response = client.get(RUNS)
         assert response.status_code == 302 and response.url == f"/accounts/login/?next={RUNS}"
 
-    def test_start_runs_the_county_and_redirects(self, client_for, county_user, policy, county):
-        response = client_for(county_user).post(START, {"policy": policy.pk}, follow=True)
+    def test_start_runs_the_county_as_a_job_and_shows_its_page(
+        self, client_for, county_user, policy, county, django_capture_on_commit_callbacks
+    ):
+        client = client_for(county_user)
+        with django_capture_on_commit_callbacks(execute=True):  # no broker: the job runs in the request
+            response = client.post(START, {"policy": policy.pk})
         run = EvaluationRun.objects.get()
-        assert response.redirect_chain == [(RUNS, 302)]
+        job = Job.objects.get(kind=Job.Kind.EVALUATION)
+        assert response.status_code == 302 and response.url == f"/jobs/{job.pk}/"
+        response = client.get(response.url)
         assert (run.status, run.area_code, run.started_by, run.household_count) == (
             "finished",
             f.COUNTY_CODE,
@@ -118,6 +124,7 @@ class TestRunsPage:
             Household.objects.count(),
         )
         assert f"评估完成：批次 #{run.pk}，东川区 共 8 户" in response.text
+        assert f'href="/assessment/candidates/?run={run.pk}"' in response.text
 
     def test_start_is_post_only(self, client_for, county_user, policy):
         assert client_for(county_user).get(START).status_code == 405
@@ -142,6 +149,15 @@ class TestRunsPage:
         response = client_for(county_user).post(START, {"policy": policy.pk})
         assert response.status_code == 200 and "已有一个评估正在运行" in response.text
         assert EvaluationRun.objects.count() == 1
+
+    def test_a_second_click_while_a_job_is_queued_starts_nothing(self, client_for, county_user, policy, county):
+        queued = Job.objects.create(
+            kind=Job.Kind.EVALUATION, status=Job.Status.QUEUED, user=county_user, scope_code=f.COUNTY_CODE
+        )
+        response = client_for(county_user).post(START, {"policy": policy.pk})
+        assert response.status_code == 200 and "已有一个评估正在运行" in response.text
+        assert f'href="/jobs/{queued.pk}/"' in response.text  # the page links to the job in progress
+        assert Job.objects.count() == 1 and not EvaluationRun.objects.exists()
 
     def test_unknown_policy_re_renders(self, client_for, county_user, policy):
         response = client_for(county_user).post(START, {"policy": 999})
