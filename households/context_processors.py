@@ -22,9 +22,17 @@ def navigation(request):
     items += [("verification:queue", "核查任务")] if user.is_active and user.role == Role.DEPARTMENT else []
     items += [("assessment:dashboard", "工作进度")] if user.role in {Role.COUNTY, Role.TOWNSHIP, Role.LEADER} else []
     if user.is_active and user.role in {Role.COUNTY, Role.LEADER, Role.ASSESSOR}:
-        items += [("assessment:runs", "评估批次"), ("assessment:policies", "政策参数")]
-    if can_have_jobs(user):
-        items.append(("households:jobs", "后台任务"))
+        # 政策参数 is one tab away on the runs page (templates/assessment/_nav.html).
+        items.append(("assessment:runs", "评估批次"))
+    if user.is_active and user.role in {Role.COUNTY, Role.LEADER, Role.ASSESSOR, Role.TOWNSHIP}:
+        items.append(("assessment:assessments", "年度考核"))
+    if user.is_active and user.role in {Role.COUNTY, Role.LEADER, Role.ASSESSOR}:
+        items.append(("assessment:fund_list", "工作经费"))
     if user.can_manage_users:
         items.append(("households:users", "用户管理"))
-    return {"nav_items": items, "role_label": Role(user.role).label if user.role else ""}
+    return {
+        "nav_items": items,
+        "role_label": Role(user.role).label if user.role else "",
+        # 后台任务 sits beside the user's name: the jobs are the user's own.
+        "show_jobs_link": can_have_jobs(user),
+    }
