@@ -411,3 +411,12 @@ class TestQueryCounts:
         fb.seed_fund(county_user)
         with django_assert_max_num_queries(10):
             assert client.get(url("fund_allocations", 2017)).status_code == 200
+
+
+@pytest.mark.parametrize(("who", "shown"), [("county", True), ("leader", True), ("township1", False)])
+def test_assessment_page_links_to_funds_only_for_those_who_may_read_them(client_for, personas, policy, who, shown):
+    from tests.assessment.review_builders import make_assessment
+
+    assessment = make_assessment(policy)
+    page = client_for(personas[who]).get(reverse("assessment:assessment_detail", args=[assessment.pk])).text
+    assert (reverse("assessment:fund_detail", args=[assessment.year]) in page) is shown
