@@ -23,6 +23,9 @@ BASIS_HELP = (
 
 
 class AssessmentForm(forms.ModelForm):
+    # The version the form was opened with: a save by someone else meanwhile is a conflict.
+    opened_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
     class Meta:
         model = Assessment
         fields = ["year", "name", "policy", "rate_basis", "appeal_deadline", "note"]
@@ -32,6 +35,16 @@ class AssessmentForm(forms.ModelForm):
         }
         help_texts = {"rate_basis": BASIS_HELP}
         error_messages = {"year": {"unique": "该年度已有考核"}}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound and self.instance.pk:
+            self.initial["opened_version"] = self.instance.version
+        if self.instance.scores_final:
+            # The stored scores were computed with these: changing them now would make the pages disagree.
+            for name in ("year", "policy", "rate_basis"):
+                self.fields[name].disabled = True
+                self.fields[name].help_text = "得分已确定，不能再修改"
 
     def clean_policy(self):
         policy = self.cleaned_data["policy"]

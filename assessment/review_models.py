@@ -55,6 +55,8 @@ class Assessment(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # Optimistic locking of the edit form (assessment/review_views.py).
+    version = models.PositiveIntegerField("版本", default=1)
 
     class Meta:
         verbose_name = "年度考核"

@@ -7,6 +7,7 @@ from collections import Counter
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -85,10 +86,24 @@ def _assessment_form(request, assessment: Assessment):
     form = AssessmentForm(request.POST or None, instance=assessment)
     form.fields["policy"].queryset = Policy.objects.order_by("-income_year", "name")
     if request.method == "POST" and form.is_valid():
-        saved = form.save()
+        with transaction.atomic():
+            if assessment.pk:
+                stored = Assessment.objects.select_for_update().get(pk=assessment.pk)
+                if form.cleaned_data.get("opened_version") != stored.version:
+                    form.add_error(None, ASSESSMENT_CONFLICT.format(version=stored.version))
+                    return render(
+                        request, "assessment/review/assessment_form.html", {"form": form, "assessment": assessment}
+                    )
+                form.instance.version = stored.version + 1
+            saved = form.save()
         messages.success(request, f"已保存「{saved.name}」")
         return redirect("assessment:assessment_detail", pk=saved.pk)
     return render(request, "assessment/review/assessment_form.html", {"form": form, "assessment": assessment})
+
+
+ASSESSMENT_CONFLICT = (
+    "该考核已被他人修改（现为第{version}版），未保存。请刷新页面查看后重新修改（您填写的内容仍保留在下方）。"
+)
 
 
 @login_required

@@ -846,6 +846,9 @@ def save_manual_scores(
             continue
         if not 0 <= given.points <= indicator.weight:
             raise ScoreError(f"{given.township.name}的得分应在 0 到 {number_text(indicator.weight)} 分之间")
+        if given.points < indicator.weight and not given.note.strip():
+            # A township sees its deductions and may appeal them: each one needs its reason (the form asks too).
+            raise ScoreError(f"{given.township.name}扣分了，请填写扣分说明")
         if entry is None:
             try:
                 with transaction.atomic():

@@ -120,6 +120,29 @@ def test_assessment_create_and_year_unique(client_for, assessor_user, policy):
     assert "该年度已有考核" in again.text and "2018年度乡镇考核" in again.text
 
 
+def test_assessment_edit_by_someone_else_meanwhile_is_a_conflict(client_for, assessor_user, assessment, policy):
+    data = {"year": 2018, "name": "改名", "policy": policy.pk, "rate_basis": "all", "note": "", "opened_version": 1}
+    Assessment.objects.filter(pk=assessment.pk).update(version=2, name="别人改过")
+    page = client_for(assessor_user).post(reverse("assessment:assessment_edit", args=[assessment.pk]), data)
+    assert page.status_code == 200 and "已被他人修改（现为第2版）" in page.text and "改名" in page.text
+    assessment.refresh_from_db()
+    assert (assessment.name, assessment.rate_basis) == ("别人改过", "stratum")
+    data["opened_version"] = 2
+    saved = client_for(assessor_user).post(reverse("assessment:assessment_edit", args=[assessment.pk]), data)
+    assert saved.status_code == 302
+    assessment.refresh_from_db()
+    assert (assessment.name, assessment.rate_basis, assessment.version) == ("改名", "all", 3)
+
+
+def test_final_scores_freeze_the_policy_and_the_rate_basis(client_for, assessor_user, assessment, policy):
+    Assessment.objects.filter(pk=assessment.pk).update(scores_final=True)
+    data = {"year": 2019, "name": "改名", "policy": policy.pk, "rate_basis": "all", "note": "备注", "opened_version": 1}
+    saved = client_for(assessor_user).post(reverse("assessment:assessment_edit", args=[assessment.pk]), data)
+    assert saved.status_code == 302
+    assessment.refresh_from_db()
+    assert (assessment.year, assessment.rate_basis, assessment.name) == (2018, "stratum", "改名")
+
+
 def test_an_incomplete_policy_cannot_classify(client_for, assessor_user, db):
     from tests.assessment import county as c
 

@@ -256,3 +256,18 @@ def test_reference_date_is_the_cut_off_or_today_if_earlier(assessment, today, ex
 )
 def test_values_show_a_third_place_when_two_would_hide_the_threshold(value, target, shown):
     assert scores.value_text(value, target, D("5")) == shown
+
+
+@pytest.mark.django_db
+def test_the_service_refuses_a_deduction_without_its_reason(policy, areas, county_user):
+    from tests.assessment import score_builders as sb
+
+    assessment = sb.make_assessment(policy)
+    table = sb.single_manual_table(assessment)
+    row = table.rows.get()
+    township = areas[f.TOWNSHIP_A]
+    no_reason = scores.ManualInput(township=township, points=Decimal("95"), note=" ", version=0)
+    with pytest.raises(scores.ScoreError, match="请填写扣分说明"):
+        scores.save_manual_scores(assessment, indicator=row, inputs=[no_reason], by=county_user)
+    full = scores.ManualInput(township=township, points=Decimal("100"), note="", version=0)
+    assert scores.save_manual_scores(assessment, indicator=row, inputs=[full], by=county_user) == 1
