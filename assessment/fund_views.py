@@ -158,6 +158,7 @@ def fund_export(request, year):
         detail="工作经费分配和支出（不含个人信息）",
         row_count=count,
         masked=True,
+        has_ids=False,
         ip_address=request.META.get("REMOTE_ADDR"),
     )
     response = HttpResponse(buffer.getvalue(), content_type=XLSX)

@@ -86,6 +86,7 @@ def report_docx(request, year):
         detail=f"{year}年度绩效自评报告（Word，不含个人信息）",
         row_count=len(report.sections),
         masked=True,
+        has_ids=False,
         ip_address=request.META.get("REMOTE_ADDR"),
     )
     response = HttpResponse(content, content_type=DOCX)

@@ -123,6 +123,7 @@ def scores_response(board: Board, *, user: User, ip_address: str | None) -> Http
         detail=f"乡镇得分、指标明细、帮扶单位（得分{state}）",
         row_count=count,
         masked=True,
+        has_ids=False,
         ip_address=ip_address,
     )
     response = HttpResponse(buffer.getvalue(), content_type=XLSX_CONTENT_TYPE)

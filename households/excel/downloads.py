@@ -60,13 +60,22 @@ STATUS_LABELS = dict(STATUS_CHOICES)
 
 
 def log_export(
-    user: User, *, target: str, detail: str, row_count: int, masked: bool, ip_address: str | None
+    user: User,
+    *,
+    target: str,
+    detail: str,
+    row_count: int,
+    masked: bool,
+    ip_address: str | None,
+    has_ids: bool = True,
 ) -> AccessLog:
+    """One access-log row per export. ``has_ids=False``: the file holds no ID numbers at all (scores, funds)."""
+    ids = ("证件号码已打码" if masked else "含完整证件号码") if has_ids else "不含证件号码"
     return AccessLog.objects.create(
         user=user,
         action=AccessLog.Action.EXPORT,
         target=target[:200],
-        detail=f"{detail}；{'证件号码已打码' if masked else '含完整证件号码'}",
+        detail=f"{detail}；{ids}",
         row_count=row_count,
         ip_address=ip_address or None,
     )

@@ -379,6 +379,7 @@ class TestExport:
         assert len(list(book["分配明细"].iter_rows(values_only=True))) == 15
         log = AccessLog.objects.get(action=AccessLog.Action.EXPORT)
         assert log.user == leader_user and "工作经费" in log.target and log.row_count == 13 + 14 + 1
+        assert log.detail.endswith("；不含证件号码")
 
 
 class TestQueryCounts:

@@ -242,12 +242,13 @@ class TestQueryCounts:
 
 
 class TestLinksAndEmptyYears:
-    def test_the_assessment_page_links_to_the_years_funds_and_report(self, db):
+    def test_the_assessment_page_links_to_the_years_funds_and_report(self, county_user):
         from django.template.loader import render_to_string
 
         from assessment.review_models import Assessment
 
-        html = render_to_string("assessment/funds/_assessment_links.html", {"assessment": Assessment(year=2017)})
+        context = {"assessment": Assessment(year=2017), "user": county_user}
+        html = render_to_string("assessment/funds/_assessment_links.html", context)
         assert url("fund_detail") in html and url("report_detail") in html and "2017年度绩效自评报告" in html
 
     def test_a_year_without_data_still_gives_every_page_and_a_document(self, client_for, county_user):
