@@ -163,3 +163,15 @@ class TestRunsPage:
         response = client_for(county_user).post(START, {"policy": 999})
         assert response.status_code == 200 and "选择一个有效的选项" in response.text
         assert not EvaluationRun.objects.exists()
+
+
+def test_a_large_run_refreshes_the_statistics_of_its_tables(policy, county, county_user, monkeypatch):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    monkeypatch.setattr(services, "ANALYZE_AFTER", 1)
+    with CaptureQueriesContext(connection) as captured:
+        services.run_evaluation(policy=policy, area_code=county_user.area.code, by=county_user)
+    analyzed = [q["sql"] for q in captured if q["sql"].startswith("ANALYZE")]
+    expected = 2 if connection.vendor == "postgresql" else 0
+    assert len(analyzed) == expected
