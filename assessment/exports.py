@@ -64,26 +64,48 @@ CASE_HEADERS = (
 )
 
 
-def write_sheet(
-    output: str | Path | IO[bytes], title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]]
-) -> int:
-    book = Workbook()
-    sheet = book.active
+def add_sheet(book: Workbook, title: str, headers: Sequence[str], *, first: bool = False):
+    """A sheet with the house header row: bold centred headers, widths from the headers, the header row frozen."""
+    sheet = book.active if first else book.create_sheet()
     sheet.title = title[:31]
     sheet.append(list(headers))
     for cell in sheet[1]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(horizontal="center")
-    count = 0
-    for row in rows:
-        sheet.append(list(row))
-        for cell in sheet[sheet.max_row]:
-            if isinstance(cell.value, str):
-                cell.data_type = "s"  # text starting with = + - @ stays text
-        count += 1
     for index, header in enumerate(headers, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = max(10, min(40, len(header) * 2 + 4))
     sheet.freeze_panes = "A2"
+    return sheet
+
+
+def append_row(sheet, row: Sequence[Any], money_formats: dict[int, str] | None = None) -> None:
+    """One data row: text stays text (a cell starting with = + - @ is never a formula); money columns (1-based)
+    get their number format."""
+    sheet.append(list(row))
+    for cell in sheet[sheet.max_row]:
+        if isinstance(cell.value, str):
+            cell.data_type = "s"
+        elif money_formats and cell.column in money_formats and cell.value is not None:
+            cell.number_format = money_formats[cell.column]
+
+
+def fill_sheet(
+    book: Workbook, title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]], *, first: bool = False
+) -> int:
+    """A sheet of ``rows`` under ``headers``; returns the number of rows."""
+    sheet = add_sheet(book, title, headers, first=first)
+    count = 0
+    for row in rows:
+        append_row(sheet, row)
+        count += 1
+    return count
+
+
+def write_sheet(
+    output: str | Path | IO[bytes], title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> int:
+    book = Workbook()
+    count = fill_sheet(book, title, headers, rows, first=True)
     book.save(output)
     return count
 

@@ -13,12 +13,11 @@ from typing import IO
 
 from django.db import IntegrityError, transaction
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
 
 from households.choices import AreaLevel
 from households.models import Area, User
 
+from .exports import add_sheet, append_row
 from .fund_models import FundAllocation, FundSpending, SelfEvaluationReport, WorkFund
 from .funds import (
     RECIPIENT_KIND_LABELS,
@@ -180,60 +179,38 @@ ALLOCATION_HEADERS = ("序号", "单位", "类别", "乡镇", "金额（万元�
 SPENDING_HEADERS = ("序号", "单位", "支出日期", "金额（元）", "用途", "凭证号", "录入人")
 
 
-def _sheet(book: Workbook, title: str, headers: Sequence[str], *, first: bool = False):
-    sheet = book.active if first else book.create_sheet()
-    sheet.title = title
-    sheet.append(list(headers))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(horizontal="center")
-    for index, header in enumerate(headers, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = max(10, min(40, len(header) * 2 + 4))
-    sheet.freeze_panes = "A2"
-    return sheet
-
-
-def _append(sheet, row: Sequence, money_columns: dict[int, str]) -> None:
-    sheet.append(list(row))
-    for cell in sheet[sheet.max_row]:
-        if isinstance(cell.value, str):
-            cell.data_type = "s"  # text starting with = + - @ stays text
-        elif cell.column in money_columns and cell.value is not None:
-            cell.number_format = money_columns[cell.column]
-
-
 def write_funds_workbook(sheet_data: FundSheet, output: str | Path | IO[bytes]) -> int:
     """Three sheets: 经费使用情况 (lines, totals, unallocated, 预算执行率, flags), 分配明细, 支出明细.
     Amounts are written from ``Decimal`` (never through float arithmetic); returns the number of data rows."""
     fund, report = sheet_data.fund, sheet_data.report
     book = Workbook()
-    lines = _sheet(book, "经费使用情况", LINE_HEADERS, first=True)
+    lines = add_sheet(book, "经费使用情况", LINE_HEADERS, first=True)
     money = {4: WAN_FORMAT, 5: YUAN_FORMAT, 6: YUAN_FORMAT, 7: YUAN_FORMAT}
     for i, line in enumerate(report.lines, start=1):
         kind = RECIPIENT_KIND_LABELS.get(line.kind, "未分配")
         row = (i, line.recipient, kind, yuan_to_wan(line.allocated), line.allocated, line.spent, line.remaining)
-        _append(lines, (*row, line.execution), money)
-    _append(
+        append_row(lines, (*row, line.execution), money)
+    append_row(
         lines,
         ("", "合计", "", yuan_to_wan(report.allocated), report.allocated, report.spent, report.allocated - report.spent)
         + ("",),
         money,
     )
-    _append(lines, ("", "预算", "", yuan_to_wan(report.budget), report.budget, "", "", ""), money)
-    _append(lines, ("", "未分配", "", yuan_to_wan(report.unallocated), report.unallocated, "", "", ""), money)
-    _append(lines, ("", "预算执行率", "", "", "", report.spent, "", report.execution), money)
+    append_row(lines, ("", "预算", "", yuan_to_wan(report.budget), report.budget, "", "", ""), money)
+    append_row(lines, ("", "未分配", "", yuan_to_wan(report.unallocated), report.unallocated, "", "", ""), money)
+    append_row(lines, ("", "预算执行率", "", "", "", report.spent, "", report.execution), money)
     for flag in report.flags:
-        _append(lines, ("", "提示", "", flag.message), {})
-    allocations = _sheet(book, "分配明细", ALLOCATION_HEADERS)
+        append_row(lines, ("", "提示", "", flag.message), {})
+    allocations = add_sheet(book, "分配明细", ALLOCATION_HEADERS)
     for a in sheet_data.allocations:
         area = a.area.name if a.area_id else ""
         row = (a.position, a.recipient, a.get_kind_display(), area, yuan_to_wan(a.amount), a.amount, a.note)
-        _append(allocations, row, {5: WAN_FORMAT, 6: YUAN_FORMAT})
-    spendings = _sheet(book, "支出明细", SPENDING_HEADERS)
+        append_row(allocations, row, {5: WAN_FORMAT, 6: YUAN_FORMAT})
+    spendings = add_sheet(book, "支出明细", SPENDING_HEADERS)
     for i, s in enumerate(sheet_data.spendings, start=1):
         by = s.recorded_by.display_name if s.recorded_by_id else ""
         row = (i, s.recipient, s.spent_on.isoformat(), s.amount, s.purpose, s.voucher, by)
-        _append(spendings, row, {4: YUAN_FORMAT})
+        append_row(spendings, row, {4: YUAN_FORMAT})
     book.properties.title = f"{fund}"
     book.save(output)
     return len(report.lines) + len(sheet_data.allocations) + len(sheet_data.spendings)

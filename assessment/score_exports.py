@@ -4,18 +4,16 @@ written to the access log (``households.excel.downloads.log_export``). No ID num
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Sequence
-from typing import IO, Any
+from typing import IO
 from urllib.parse import quote
 
 from django.http import HttpResponse
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
 
 from households.excel.downloads import XLSX_CONTENT_TYPE, log_export
 from households.models import User
 
+from .exports import fill_sheet
 from .scores import Board
 
 TOWNSHIP_HEADERS = ("排名", "乡镇代码", "乡镇", "总得分", "等级", "绩效得分（÷100×2）", "未能计分的原因")
@@ -35,30 +33,10 @@ LINE_HEADERS = (
 UNIT_HEADERS = ("帮扶单位", "帮扶的镇", "上级直管单位", "考核得分", "绩效得分")
 
 
-def _sheet(book: Workbook, title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]], first: bool) -> int:
-    sheet = book.active if first else book.create_sheet()
-    sheet.title = title
-    sheet.append(list(headers))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(horizontal="center")
-    count = 0
-    for row in rows:
-        sheet.append(list(row))
-        for cell in sheet[sheet.max_row]:
-            if isinstance(cell.value, str):
-                cell.data_type = "s"  # text starting with = + - @ stays text, never a formula
-        count += 1
-    for index, header in enumerate(headers, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = max(10, min(40, len(header) * 2 + 4))
-    sheet.freeze_panes = "A2"
-    return count
-
-
 def export_scores(board: Board, output: IO[bytes]) -> int:
     """Three sheets; returns the number of township rows."""
     book = Workbook()
-    count = _sheet(
+    count = fill_sheet(
         book,
         "乡镇得分",
         TOWNSHIP_HEADERS,
@@ -76,7 +54,7 @@ def export_scores(board: Board, output: IO[bytes]) -> int:
         ),
         first=True,
     )
-    _sheet(
+    fill_sheet(
         book,
         "指标明细",
         LINE_HEADERS,
@@ -97,9 +75,8 @@ def export_scores(board: Board, output: IO[bytes]) -> int:
             for t in board.townships
             for line in t.lines
         ),
-        first=False,
     )
-    _sheet(
+    fill_sheet(
         book,
         "帮扶单位",
         UNIT_HEADERS,
@@ -107,7 +84,6 @@ def export_scores(board: Board, output: IO[bytes]) -> int:
             (u.name, u.township_name, "是（×3）" if u.upper_level else "否（×2）", u.total, u.performance)
             for u in board.units
         ),
-        first=False,
     )
     book.save(output)
     return count

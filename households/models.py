@@ -629,6 +629,13 @@ class Job(models.Model):
         return self.status in self.RUNNING
 
     @property
+    def duration_seconds(self) -> int | None:
+        """Seconds from start to finish, once finished."""
+        if self.finished_at and self.started_at:
+            return round((self.finished_at - self.started_at).total_seconds())
+        return None
+
+    @property
     def percent(self) -> int:
         if self.status == self.Status.DONE:
             return 100

@@ -29,9 +29,7 @@ def job_detail(request, job_id):
         "job": job,
         "run_id": job.result.get("run_id") if job.status == job.Status.DONE else None,
         "can_download": job.kind == job.Kind.EXPORT and job.user_id == request.user.pk and bool(job.stored_path),
-        "duration": round((job.finished_at - job.started_at).total_seconds())
-        if job.finished_at and job.started_at
-        else None,
+        "duration": job.duration_seconds,
         "eager": jobs.eager(),
     }
     return render(request, "households/jobs/detail.html", context)

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from .. import jobs
+from ..background import progress_payload
 from ..forms.imports import ImportUploadForm
 from ..models import Area, Job
 
@@ -53,9 +54,7 @@ def import_detail(request, job_id):
         "preview": job.result.get("preview", {}),
         "errors": errors,
         "same_file": same_file.exclude(pk=job.pk).defer("result")[:5],
-        "duration": round((job.finished_at - job.started_at).total_seconds())
-        if job.finished_at and job.started_at
-        else None,
+        "duration": job.duration_seconds,
         "eager": jobs.eager(),
     }
     return render(request, "households/imports/detail.html", context)
@@ -82,19 +81,7 @@ def import_confirm(request, job_id):
 @require_GET
 def import_progress(request, job_id):
     job = jobs.get_job_for_user(request.user, job_id, with_result=False)
-    return JsonResponse(
-        {
-            "id": job.pk,
-            "status": job.status,
-            "status_label": job.get_status_display(),
-            "done": job.progress_done,
-            "total": job.progress_total,
-            "percent": job.percent,
-            "message": job.message,
-            "finished": not job.is_running,
-            "url": reverse("households:import_detail", args=[job.pk]),
-        }
-    )
+    return JsonResponse(progress_payload(job, reverse("households:import_detail", args=[job.pk])))
 
 
 @login_required
